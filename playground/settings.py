@@ -1,0 +1,106 @@
+"""The one settings object: typed fields with defaults and help, read once at start."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "PLAYGROUND_"
+
+
+def _setting(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable. Each field is a `--flag` and a `PLAYGROUND_*` env var."""
+
+    host: str = _setting("127.0.0.1", "interface to listen on")
+    port: int = _setting(8000, "TCP port to listen on")
+    db: Path = _setting(Path("playground.db"), "SQLite database file (created on first start)")
+    web_dist: Path = _setting(
+        Path(__file__).resolve().parent.parent / "web" / "dist",
+        "folder of the built web client served at /",
+    )
+    log_level: str = _setting("info", "log level: debug, info, warning, error")
+
+    # Documents and WebSockets
+    max_message_bytes: int = _setting(1024 * 1024, "largest WebSocket message accepted")
+    max_code_bytes: int = _setting(256 * 1024, "largest document source (code) accepted")
+    ws_ping_interval_s: float = _setting(
+        1.0, "WebSocket ping interval; a peer that stops answering is dropped"
+    )
+    ws_ping_timeout_s: float = _setting(2.0, "seconds to wait for a pong before dropping a peer")
+    room_idle_s: float = _setting(5.0, "seconds an empty room stays loaded before it is unloaded")
+    snapshot_every: int = _setting(200, "store a document snapshot every N updates")
+    client_send_queue: int = _setting(
+        4096, "messages queued for one slow client before it is disconnected"
+    )
+
+    # Runs
+    run_time_limit_s: float = _setting(10.0, "wall-clock limit of one run (compile + run)")
+    run_memory_mb: int = _setting(256, "memory limit of one run, MiB (no swap)")
+    run_pids: int = _setting(128, "process limit of one run")
+    run_output_bytes: int = _setting(1024 * 1024, "output cap of one run, bytes")
+    run_cpus: float = _setting(1.0, "CPU quota of one run, in cores")
+    run_tmpfs_mb: int = _setting(64, "size of a run's writable work dir and /tmp, MiB")
+    run_concurrency: int = _setting(2, "runs executing at once, across all sessions")
+    run_queue: int = _setting(64, "runs waiting for a slot before new ones are refused")
+    pool_size: int = _setting(1, "pre-created containers kept warm per language")
+    image_prefix: str = _setting("playground", "language images are tagged PREFIX/LANG:latest")
+
+    @classmethod
+    def from_sources(
+        cls, args: argparse.Namespace | None = None, env: Mapping[str, str] | None = None
+    ) -> Settings:
+        """Defaults, overridden by `PLAYGROUND_*` env vars, overridden by CLI flags."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw: Any = None
+            env_name = ENV_PREFIX + f.name.upper()
+            if env_name in env:
+                raw = env[env_name]
+            if args is not None and getattr(args, f.name, None) is not None:
+                raw = getattr(args, f.name)
+            if raw is not None:
+                values[f.name] = _coerce(f, raw)
+        return cls(**values)
+
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        """One `--flag` per field; unset flags fall back to env vars, then defaults."""
+        for f in dataclasses.fields(cls):
+            flag = "--" + f.name.replace("_", "-")
+            env_name = ENV_PREFIX + f.name.upper()
+            parser.add_argument(
+                flag,
+                dest=f.name,
+                default=None,
+                help=f"{f.metadata['help']} (env {env_name}, default {f.default})",
+            )
+
+
+def _coerce(f: dataclasses.Field[Any], raw: Any) -> Any:
+    kind = type(f.default)
+    try:
+        if kind is bool:
+            return str(raw).lower() in ("1", "true", "yes", "on")
+        if issubclass(kind, Path):
+            return Path(raw)
+        return kind(raw)
+    except (TypeError, ValueError) as exc:
+        raise SystemExit(f"invalid value for {f.name}: {raw!r} ({exc})") from None
+
+
+def parse_settings(argv: Sequence[str]) -> Settings:
+    """Settings for `playground serve ARGV`."""
+    parser = argparse.ArgumentParser(prog="playground serve")
+    Settings.add_arguments(parser)
+    return Settings.from_sources(parser.parse_args(list(argv)))
