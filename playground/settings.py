@@ -88,7 +88,7 @@ class Settings:
 
 
 def _coerce(f: dataclasses.Field[Any], raw: Any) -> Any:
-    kind = type(f.default)
+    kind: type[Any] = type(f.default)
     try:
         if kind is bool:
             return str(raw).lower() in ("1", "true", "yes", "on")

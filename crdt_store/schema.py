@@ -1,0 +1,92 @@
+"""Schema and forward migrations. Never rename or drop a user's database: migrate it."""
+
+from __future__ import annotations
+
+import aiosqlite
+
+# Each entry migrates from version i to i + 1. Append only; never edit a shipped step.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        language TEXT NOT NULL,
+        code TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        last_seq INTEGER NOT NULL DEFAULT 0,
+        last_t INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX sessions_by_activity ON sessions (updated_at DESC);
+
+    CREATE TABLE updates (
+        session_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        t INTEGER NOT NULL,
+        author TEXT,
+        data BLOB NOT NULL,
+        PRIMARY KEY (session_id, seq)
+    ) WITHOUT ROWID;
+    CREATE INDEX updates_by_time ON updates (session_id, t);
+
+    CREATE TABLE snapshots (
+        session_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        t INTEGER NOT NULL,
+        state BLOB NOT NULL,
+        PRIMARY KEY (session_id, seq)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        session_id TEXT,
+        language TEXT NOT NULL,
+        user TEXT,
+        status TEXT NOT NULL,
+        exit_code INTEGER,
+        started_at INTEGER,
+        finished_at INTEGER,
+        duration_ms INTEGER,
+        timed_out INTEGER NOT NULL DEFAULT 0,
+        oom_killed INTEGER NOT NULL DEFAULT 0,
+        output_truncated INTEGER NOT NULL DEFAULT 0,
+        doc_seq INTEGER,
+        code TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL
+    );
+    CREATE INDEX runs_by_session ON runs (session_id, created_at DESC);
+
+    CREATE TABLE run_output (
+        run_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        t INTEGER NOT NULL,
+        stream TEXT NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (run_id, seq)
+    ) WITHOUT ROWID;
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+async def migrate(conn: aiosqlite.Connection) -> int:
+    """Bring the database to `SCHEMA_VERSION`; returns the version it was at."""
+    await conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    async with conn.execute("SELECT version FROM schema_version") as cur:
+        row = await cur.fetchone()
+    current = int(row[0]) if row else 0
+    if current > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"database schema version {current} is newer than this playground "
+            f"({SCHEMA_VERSION}); upgrade the playground"
+        )
+    for version in range(current, SCHEMA_VERSION):
+        # One transaction per step: the schema and its version number change together.
+        await conn.executescript(
+            "BEGIN;\n"
+            + MIGRATIONS[version]
+            + f"\nDELETE FROM schema_version;\nINSERT INTO schema_version VALUES ({version + 1});"
+            + "\nCOMMIT;"
+        )
+    return current

@@ -1,0 +1,420 @@
+"""SQLite persistence: the append-only update log, snapshots, sessions, runs and output.
+
+One writer connection (every write goes through it, one transaction at a time) and one
+reader connection; WAL lets reads run while a write is in flight. The update log is
+never rewritten: snapshots are added beside it, so any past moment can be rebuilt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import aiosqlite
+
+from playground.errors import StoreError
+
+from .records import OutputChunk, RunRecord, SessionRecord, Snapshot, StoredUpdate
+from .replay import DocumentState, build_doc
+from .schema import migrate
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclass(frozen=True)
+class LoadedDocument:
+    """What loading a room needs: the newest snapshot and every update after it."""
+
+    snapshot: Snapshot | None
+    tail: list[StoredUpdate]
+    last_seq: int
+
+
+@dataclass
+class StoreStats:
+    updates_stored: int = 0
+    write_seconds_sum: float = 0.0
+    write_count: int = 0
+
+
+_SESSION_COLUMNS = "id, title, language, created_at, updated_at"
+_RUN_COLUMNS = (
+    "id, session_id, language, user, status, exit_code, started_at, finished_at, "
+    "duration_ms, timed_out, oom_killed, output_truncated, doc_seq, code"
+)
+
+
+class Store:
+    """The playground's database. Use as `async with Store(path) as store:`."""
+
+    def __init__(self, path: Path | str, *, snapshot_every: int = 200) -> None:
+        self.path = Path(path)
+        self.snapshot_every = snapshot_every
+        self.stats = StoreStats()
+        self._writer: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
+        self._write_lock = asyncio.Lock()
+        self._started = False
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    async def __aenter__(self) -> Store:
+        if self._started:
+            raise RuntimeError("Store already started")
+        self._started = True
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._writer = await aiosqlite.connect(self.path, isolation_level=None)
+            # NORMAL in WAL mode: a committed transaction survives the process being
+            # killed; only a power cut may lose the last few.
+            for pragma in (
+                "journal_mode=WAL",
+                "synchronous=NORMAL",
+                "busy_timeout=5000",
+                "foreign_keys=ON",
+            ):
+                await self._writer.execute(f"PRAGMA {pragma}")
+            await migrate(self._writer)
+            self._reader = await aiosqlite.connect(self.path, isolation_level=None)
+            await self._reader.execute("PRAGMA busy_timeout=5000")
+            await self._reader.execute("PRAGMA query_only=ON")
+        except sqlite3.Error as exc:
+            await self._close()
+            raise StoreError(f"cannot open database {self.path}: {exc}") from exc
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._close()
+
+    async def _close(self) -> None:
+        for conn in (self._reader, self._writer):
+            if conn is not None:
+                await conn.close()
+        self._reader = self._writer = None
+
+    @property
+    def writer(self) -> aiosqlite.Connection:
+        if self._writer is None:
+            raise RuntimeError("Store is not open")
+        return self._writer
+
+    @property
+    def reader(self) -> aiosqlite.Connection:
+        if self._reader is None:
+            raise RuntimeError("Store is not open")
+        return self._reader
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Serialise writers: aiosqlite would otherwise interleave two coroutines'
+        statements inside one transaction."""
+        async with self._write_lock:
+            conn = self.writer
+            started = time.perf_counter()
+            try:
+                await conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    await conn.execute("ROLLBACK")
+                    raise
+                await conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise StoreError(f"database write failed: {exc}") from exc
+            finally:
+                self.stats.write_seconds_sum += time.perf_counter() - started
+                self.stats.write_count += 1
+
+    async def _fetchall(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
+        try:
+            async with self.reader.execute(sql, args) as cur:
+                return list(await cur.fetchall())
+        except sqlite3.Error as exc:
+            raise StoreError(f"database read failed: {exc}") from exc
+
+    async def _fetchone(self, sql: str, args: Sequence[Any] = ()) -> Any:
+        rows = await self._fetchall(sql, args)
+        return rows[0] if rows else None
+
+    async def healthy(self) -> bool:
+        try:
+            await self._fetchone("SELECT 1")
+        except (StoreError, RuntimeError):
+            return False
+        return True
+
+    # -- sessions --------------------------------------------------------------------
+
+    async def create_session(
+        self,
+        session_id: str,
+        *,
+        title: str,
+        language: str,
+        code: str,
+        initial_update: bytes,
+        author: str | None = None,
+    ) -> SessionRecord:
+        """A new session whose log starts with `initial_update` (seq 1)."""
+        t = now_ms()
+        async with self._transaction() as conn:
+            await conn.execute(
+                "INSERT INTO sessions (id, title, language, code, created_at, updated_at,"
+                " last_seq, last_t) VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
+                (session_id, title, language, code, t, t, t),
+            )
+            await conn.execute(
+                "INSERT INTO updates (session_id, seq, t, author, data) VALUES (?, 1, ?, ?, ?)",
+                (session_id, t, author, initial_update),
+            )
+        self.stats.updates_stored += 1
+        return SessionRecord(session_id, title, language, t, t)
+
+    async def get_session(self, session_id: str) -> SessionRecord | None:
+        row = await self._fetchone(
+            f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?", (session_id,)
+        )
+        return SessionRecord(*row) if row else None
+
+    async def session_exists(self, session_id: str) -> bool:
+        return (
+            await self._fetchone("SELECT 1 FROM sessions WHERE id = ?", (session_id,)) is not None
+        )
+
+    async def list_sessions(
+        self, *, q: str = "", language: str = "", limit: int = 50, offset: int = 0
+    ) -> tuple[list[SessionRecord], int]:
+        """Sessions, newest activity first; `q` matches titles and code (substring)."""
+        where, args = [], []
+        if q:
+            pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            where.append("(title LIKE ? ESCAPE '\\' OR code LIKE ? ESCAPE '\\')")
+            args += [pattern, pattern]
+        if language:
+            where.append("language = ?")
+            args.append(language)
+        clause = ("WHERE " + " AND ".join(where)) if where else ""
+        total = (await self._fetchone(f"SELECT COUNT(*) FROM sessions {clause}", args))[0]
+        rows = await self._fetchall(
+            f"SELECT {_SESSION_COLUMNS} FROM sessions {clause} "
+            "ORDER BY updated_at DESC, id LIMIT ? OFFSET ?",
+            [*args, limit, offset],
+        )
+        return [SessionRecord(*row) for row in rows], int(total)
+
+    async def delete_session(self, session_id: str) -> bool:
+        """Removes the session and its whole history. Returns whether it existed."""
+        async with self._transaction() as conn:
+            cur = await conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+            existed = cur.rowcount > 0
+            await conn.execute("DELETE FROM updates WHERE session_id = ?", (session_id,))
+            await conn.execute("DELETE FROM snapshots WHERE session_id = ?", (session_id,))
+            await conn.execute(
+                "DELETE FROM run_output WHERE run_id IN (SELECT id FROM runs WHERE session_id = ?)",
+                (session_id,),
+            )
+            await conn.execute("DELETE FROM runs WHERE session_id = ?", (session_id,))
+        return existed
+
+    # -- the update log --------------------------------------------------------------
+
+    async def append_updates(
+        self,
+        session_id: str,
+        updates: Sequence[tuple[bytes, str | None]],
+        summary: DocumentState,
+    ) -> list[StoredUpdate]:
+        """Appends `(data, author)` updates in order, one transaction, and refreshes the
+        session's searchable summary. Times never go backwards within a session."""
+        if not updates:
+            return []
+        now = now_ms()
+        async with self._transaction() as conn:
+            async with conn.execute(
+                "SELECT last_seq, last_t FROM sessions WHERE id = ?", (session_id,)
+            ) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                raise StoreError(f"session {session_id} does not exist", code="not_found")
+            last_seq, last_t = int(row[0]), int(row[1])
+            t = max(now, last_t)
+            stored = [
+                StoredUpdate(last_seq + i + 1, t, author, data)
+                for i, (data, author) in enumerate(updates)
+            ]
+            await conn.executemany(
+                "INSERT INTO updates (session_id, seq, t, author, data) VALUES (?, ?, ?, ?, ?)",
+                [(session_id, u.seq, u.t, u.author, u.data) for u in stored],
+            )
+            await conn.execute(
+                "UPDATE sessions SET last_seq = ?, last_t = ?, updated_at = ?, title = ?,"
+                " language = ?, code = ? WHERE id = ?",
+                (
+                    stored[-1].seq,
+                    t,
+                    t,
+                    summary.title,
+                    summary.language,
+                    summary.code,
+                    session_id,
+                ),
+            )
+        self.stats.updates_stored += len(stored)
+        return stored
+
+    async def save_snapshot(self, session_id: str, seq: int, state: bytes) -> None:
+        """Stores the full state after update `seq` (which must be stored already)."""
+        async with self._transaction() as conn:
+            await conn.execute(
+                "INSERT OR IGNORE INTO snapshots (session_id, seq, t, state) "
+                "SELECT session_id, seq, t, ? FROM updates WHERE session_id = ? AND seq = ?",
+                (state, session_id, seq),
+            )
+
+    async def latest_snapshot(
+        self, session_id: str, upto_seq: int | None = None
+    ) -> Snapshot | None:
+        if upto_seq is None:
+            upto_seq = 2**62
+        row = await self._fetchone(
+            "SELECT seq, t, state FROM snapshots WHERE session_id = ? AND seq <= ? "
+            "ORDER BY seq DESC LIMIT 1",
+            (session_id, upto_seq),
+        )
+        return Snapshot(int(row[0]), int(row[1]), bytes(row[2])) if row else None
+
+    async def updates(
+        self, session_id: str, *, after_seq: int = 0, upto_seq: int | None = None
+    ) -> list[StoredUpdate]:
+        """Stored updates with `after_seq < seq <= upto_seq`, in order."""
+        if upto_seq is None:
+            upto_seq = 2**62
+        rows = await self._fetchall(
+            "SELECT seq, t, author, data FROM updates WHERE session_id = ? AND seq > ? "
+            "AND seq <= ? ORDER BY seq",
+            (session_id, after_seq, upto_seq),
+        )
+        return [StoredUpdate(int(r[0]), int(r[1]), r[2], bytes(r[3])) for r in rows]
+
+    async def last_seq(self, session_id: str) -> int:
+        row = await self._fetchone("SELECT last_seq FROM sessions WHERE id = ?", (session_id,))
+        return int(row[0]) if row else 0
+
+    async def load(self, session_id: str) -> LoadedDocument | None:
+        """Newest snapshot plus the tail after it: never the whole log."""
+        row = await self._fetchone("SELECT last_seq FROM sessions WHERE id = ?", (session_id,))
+        if row is None:
+            return None
+        snapshot = await self.latest_snapshot(session_id)
+        tail = await self.updates(session_id, after_seq=snapshot.seq if snapshot else 0)
+        return LoadedDocument(snapshot, tail, int(row[0]))
+
+    async def seq_at(self, session_id: str, at_ms: int) -> int:
+        """The last update seq stored at or before time `at_ms` (0: none)."""
+        row = await self._fetchone(
+            "SELECT MAX(seq) FROM updates WHERE session_id = ? AND t <= ?", (session_id, at_ms)
+        )
+        return int(row[0]) if row and row[0] is not None else 0
+
+    async def document_at(self, session_id: str, seq: int) -> DocumentState:
+        """The document exactly as it stood after update `seq` (0: the empty document)."""
+        snapshot = await self.latest_snapshot(session_id, seq) if seq > 0 else None
+        tail = await self.updates(
+            session_id, after_seq=snapshot.seq if snapshot else 0, upto_seq=seq
+        )
+        doc = build_doc(snapshot.state if snapshot else None, (u.data for u in tail))
+        return DocumentState.of(doc)
+
+    # -- runs ------------------------------------------------------------------------
+
+    async def save_run(self, run: RunRecord) -> None:
+        """Inserts the run, or updates it when it exists."""
+        values = (
+            run.id,
+            run.session_id,
+            run.language,
+            run.user,
+            run.status,
+            run.exit_code,
+            run.started_at,
+            run.finished_at,
+            run.duration_ms,
+            int(run.timed_out),
+            int(run.oom_killed),
+            int(run.output_truncated),
+            run.doc_seq,
+            run.code,
+            now_ms(),
+        )
+        async with self._transaction() as conn:
+            await conn.execute(
+                f"INSERT INTO runs ({_RUN_COLUMNS}, created_at) VALUES "
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                "status = excluded.status, exit_code = excluded.exit_code, "
+                "started_at = excluded.started_at, finished_at = excluded.finished_at, "
+                "duration_ms = excluded.duration_ms, timed_out = excluded.timed_out, "
+                "oom_killed = excluded.oom_killed, output_truncated = excluded.output_truncated",
+                values,
+            )
+
+    async def append_output(self, run_id: str, chunks: Sequence[OutputChunk]) -> None:
+        if not chunks:
+            return
+        async with self._transaction() as conn:
+            await conn.executemany(
+                "INSERT OR IGNORE INTO run_output (run_id, seq, t, stream, data) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(run_id, c.seq, c.t, c.stream, c.data) for c in chunks],
+            )
+
+    async def get_run(self, run_id: str) -> RunRecord | None:
+        row = await self._fetchone(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,))
+        return _run(row) if row else None
+
+    async def list_runs(self, session_id: str, limit: int = 100) -> list[RunRecord]:
+        rows = await self._fetchall(
+            f"SELECT {_RUN_COLUMNS} FROM runs WHERE session_id = ? "
+            "ORDER BY created_at DESC, rowid DESC LIMIT ?",
+            (session_id, limit),
+        )
+        return [_run(row) for row in rows]
+
+    async def get_output(self, run_id: str) -> list[OutputChunk]:
+        rows = await self._fetchall(
+            "SELECT seq, t, stream, data FROM run_output WHERE run_id = ? ORDER BY seq",
+            (run_id,),
+        )
+        return [OutputChunk(int(r[0]), int(r[1]), r[2], r[3]) for r in rows]
+
+
+def _run(row: Sequence[Any]) -> RunRecord:
+    return RunRecord(
+        id=row[0],
+        session_id=row[1],
+        language=row[2],
+        user=row[3],
+        status=row[4],
+        exit_code=row[5],
+        started_at=row[6],
+        finished_at=row[7],
+        duration_ms=row[8],
+        timed_out=bool(row[9]),
+        oom_killed=bool(row[10]),
+        output_truncated=bool(row[11]),
+        doc_seq=row[12],
+        code=row[13],
+    )

@@ -1,0 +1,5 @@
+"""Playground: a self-hosted, real-time collaborative code-execution playground."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,114 @@
+"""The Starlette application: one lifespan builds every service and hands it to routes."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from crdt_store import Store
+from runners.languages import LANGUAGES
+
+from . import doc_socket, metrics, session_routes
+from .errors import PlaygroundError
+from .http import http_exception_handler, playground_error_handler, unexpected_error_handler
+from .room_registry import RoomRegistry
+from .settings import Settings
+
+log = logging.getLogger("playground")
+
+
+async def healthz(request: Request) -> Response:
+    state = request.app.state
+    db = await state.store.healthy()
+    docker = await state.runner.docker_available() if hasattr(state, "runner") else False
+    return JSONResponse(
+        {"status": "ok", "db": db, "docker": docker, "rooms": len(state.rooms.rooms)},
+        status_code=200,
+    )
+
+
+def _web_routes(dist: Path) -> list[Route | Mount]:
+    """The built client at `/`; any `/s/...` deep link falls back to its index.html."""
+    index = dist / "index.html"
+
+    async def app_page(request: Request) -> Response:
+        if not index.is_file():
+            return JSONResponse(
+                {
+                    "error": {
+                        "code": "client_not_built",
+                        "message": "the web client is not built: run `make install`",
+                    }
+                },
+                status_code=503,
+            )
+        return FileResponse(index, headers={"Cache-Control": "no-cache"})
+
+    routes: list[Route | Mount] = [
+        Route("/", app_page),
+        Route("/s/{session_id}", app_page),
+    ]
+    if (dist / "assets").is_dir():
+        routes.append(Mount("/assets", StaticFiles(directory=dist / "assets"), name="assets"))
+    for extra in sorted(dist.glob("*")) if dist.is_dir() else []:
+        if extra.is_file() and extra.name != "index.html":
+            routes.append(Route(f"/{extra.name}", _file(extra)))
+    return routes
+
+
+def _file(path: Path):  # type: ignore[no-untyped-def]
+    async def serve(request: Request) -> Response:
+        return FileResponse(path)
+
+    return serve
+
+
+def create_app(settings: Settings) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            store = await stack.enter_async_context(
+                Store(settings.db, snapshot_every=settings.snapshot_every)
+            )
+            rooms = RoomRegistry(
+                store,
+                idle_seconds=settings.room_idle_s,
+                max_code_bytes=settings.max_code_bytes,
+                snapshot_every=settings.snapshot_every,
+            )
+            await stack.enter_async_context(rooms)
+            app.state.settings = settings
+            app.state.store = store
+            app.state.rooms = rooms
+            app.state.metric_sources = []
+            app.state.languages = {lang.id: lang for lang in LANGUAGES}
+            stack.push_async_callback(rooms.shutdown)
+            log.info("playground ready: database %s", settings.db)
+            yield
+            log.info("shutting down: storing every room")
+
+    routes = [
+        Route("/healthz", healthz),
+        *metrics.routes,
+        *session_routes.routes,
+        *doc_socket.routes,
+        *_web_routes(settings.web_dist),
+    ]
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={
+            PlaygroundError: playground_error_handler,
+            HTTPException: http_exception_handler,
+            Exception: unexpected_error_handler,
+        },
+    )

@@ -1,0 +1,80 @@
+"""`playground serve` and `playground images build`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from types import FrameType
+
+import uvicorn
+
+from .settings import Settings
+
+log = logging.getLogger("playground")
+
+
+class _Server(uvicorn.Server):
+    """uvicorn, but a second SIGTERM/SIGINT does not skip storing the rooms."""
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self.should_exit and sig == signal.SIGINT:
+            log.warning("still shutting down; storing rooms first")
+            return
+        super().handle_exit(sig, frame)
+
+
+def serve(settings: Settings) -> int:
+    from .app import create_app
+
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    config = uvicorn.Config(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        ws_max_size=settings.max_message_bytes,
+        ws_ping_interval=settings.ws_ping_interval_s,
+        ws_ping_timeout=settings.ws_ping_timeout_s,
+        timeout_graceful_shutdown=3,
+        log_level=settings.log_level,
+        lifespan="on",
+        access_log=False,
+    )
+    server = _Server(config)
+    asyncio.run(server.serve())
+    return 0 if server.started else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="playground", description="Collaborative code-execution playground"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve_parser = sub.add_parser("serve", help="serve the HTTP API, WebSockets and web client")
+    Settings.add_arguments(serve_parser)
+    images = sub.add_parser("images", help="language images")
+    images_sub = images.add_subparsers(dest="images_command", required=True)
+    build = images_sub.add_parser("build", help="build language images (all by default)")
+    build.add_argument("languages", nargs="*", metavar="LANG")
+
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "serve":
+        if rest:
+            parser.error(f"unrecognized arguments: {' '.join(rest)}")
+        return serve(Settings.from_sources(args))
+    if args.command == "images":
+        from runners import images as image_builder
+
+        settings = Settings.from_sources()
+        return image_builder.cli(list(args.languages) + rest, settings.image_prefix)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

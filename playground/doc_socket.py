@@ -1,0 +1,64 @@
+"""`/ws/doc/{session_id}`: the y-websocket protocol, served by the room registry."""
+
+from __future__ import annotations
+
+import contextlib
+
+from starlette.routing import WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from .errors import CLOSE_BAD_MESSAGE, CLOSE_NOT_FOUND
+from .peers import Peer
+from .room_registry import RoomRegistry
+from .session_routes import SESSION_ID_ALPHABET
+
+
+class StarletteTransport:
+    """`peers.Transport` over a Starlette WebSocket. Text frames are protocol errors."""
+
+    def __init__(self, websocket: WebSocket) -> None:
+        self.websocket = websocket
+
+    async def send(self, message: bytes) -> None:
+        await self.websocket.send_bytes(message)
+
+    async def receive(self) -> bytes | None:
+        try:
+            message = await self.websocket.receive()
+        except (WebSocketDisconnect, RuntimeError):
+            return None
+        if message["type"] == "websocket.disconnect":
+            return None
+        data = message.get("bytes")
+        if data is None:
+            await self.close(CLOSE_BAD_MESSAGE, "text frames are not part of this protocol")
+            return None
+        return bytes(data)
+
+    async def close(self, code: int, reason: str) -> None:
+        if self.websocket.application_state == WebSocketState.CONNECTED:
+            with contextlib.suppress(RuntimeError):
+                await self.websocket.close(code, reason)
+
+
+async def doc_socket(websocket: WebSocket) -> None:
+    registry: RoomRegistry = websocket.app.state.rooms
+    settings = websocket.app.state.settings
+    session_id = websocket.path_params["session_id"]
+    await websocket.accept()
+    transport = StarletteTransport(websocket)
+    if not (1 <= len(session_id) <= 64 and set(session_id) <= SESSION_ID_ALPHABET):
+        await transport.close(CLOSE_NOT_FOUND, "unknown session")
+        return
+    client = websocket.client
+    peer = Peer(
+        transport,
+        path=session_id,
+        queue_size=settings.client_send_queue,
+        remote=f"{client.host}:{client.port}" if client else "",
+    )
+    await registry.serve(peer)
+    await transport.close(1000, "")
+
+
+routes = [WebSocketRoute("/ws/doc/{session_id}", doc_socket)]

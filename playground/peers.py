@@ -1,0 +1,95 @@
+"""One connected client of a document room, with a bounded outgoing queue.
+
+Every message to a client goes through its queue and one sender task, so messages
+arrive in the order they were produced and a slow client never blocks the room or the
+other clients: when its queue is full it is disconnected and resyncs on reconnect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+from collections.abc import AsyncIterator
+from typing import Protocol
+
+from .errors import CLOSE_TOO_SLOW
+
+_ids = itertools.count(1)
+
+
+class Transport(Protocol):
+    """The little a room needs from a WebSocket (the real one, or an in-memory pair)."""
+
+    async def send(self, message: bytes) -> None: ...
+
+    async def receive(self) -> bytes | None:
+        """The next binary frame; None once the peer has gone."""
+        ...
+
+    async def close(self, code: int, reason: str) -> None: ...
+
+
+class Peer:
+    """A client connection: reads frames from, and queues frames to, one transport."""
+
+    def __init__(self, transport: Transport, *, path: str, queue_size: int, remote: str = ""):
+        self.id = f"c{next(_ids)}"
+        self.transport = transport
+        self.remote = remote
+        self._path = path
+        self._queue: asyncio.Queue[bytes | None] = asyncio.Queue(queue_size)
+        self.user: str | None = None
+        # Awareness client ids this connection announced: removed when it goes.
+        self.awareness_ids: set[int] = set()
+        self.closed = False
+
+    @property
+    def path(self) -> str:
+        return self._path
+
+    @property
+    def author(self) -> str:
+        return self.user or self.id
+
+    def send(self, message: bytes) -> None:
+        """Queues a message; a client too far behind is disconnected, never waited for."""
+        if self.closed:
+            return
+        try:
+            self._queue.put_nowait(message)
+        except asyncio.QueueFull:
+            self.closed = True
+            self._queue = asyncio.Queue(1)
+            self._queue.put_nowait(None)
+            asyncio.get_running_loop().create_task(
+                self.transport.close(CLOSE_TOO_SLOW, "client too slow to keep up")
+            )
+
+    async def run_sender(self) -> None:
+        """Delivers queued messages until closed; returns when the transport fails."""
+        while True:
+            message = await self._queue.get()
+            if message is None:
+                return
+            try:
+                await self.transport.send(message)
+            except Exception:
+                return
+
+    async def close(self, code: int, reason: str) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        with contextlib.suppress(Exception):
+            await self.transport.close(code, reason)
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._frames()
+
+    async def _frames(self) -> AsyncIterator[bytes]:
+        while True:
+            frame = await self.transport.receive()
+            if frame is None:
+                return
+            yield frame

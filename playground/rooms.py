@@ -1,0 +1,306 @@
+"""One session's live document: a pycrdt-websocket `YRoom` made durable and strict.
+
+What this adds to `YRoom` (each closes a gap measured in pycrdt-websocket 0.16):
+- the document is loaded from the store before any client is served a sync message;
+- every update is captured without a bounded queue (nothing is dropped) and is in the
+  database before it is broadcast to other clients or sent in a sync reply;
+- malformed frames close only the connection that sent them, and are logged;
+- a client's awareness states are removed the moment its connection ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pycrdt import Doc, Map, Text, TransactionEvent
+from pycrdt.websocket import YRoom
+
+from crdt_store import DocumentState, Store
+from crdt_store.replay import build_doc
+
+from .errors import CLOSE_BAD_MESSAGE, CLOSE_TOO_LARGE, NotFound, PayloadTooLarge, StoreError
+from .peers import Peer
+from .protocol import (
+    SYNC_STEP1,
+    SYNC_STEP2,
+    SYNC_UPDATE,
+    AwarenessEntry,
+    AwarenessMessage,
+    ProtocolError,
+    QueryAwareness,
+    awareness_message,
+    decode_message,
+    encode_awareness,
+    sync_message,
+    user_name,
+)
+
+log = logging.getLogger("playground.rooms")
+
+
+@dataclass
+class _Pending:
+    """An update waiting for its write, or a sync reply waiting for the writes ahead of it."""
+
+    data: bytes
+    author: str | None = None
+    origin: Peer | None = None
+    reply_to: Peer | None = None
+
+
+class DocRoom(YRoom):
+    """The room of one session. Started by `RoomRegistry`, never by hand."""
+
+    def __init__(
+        self,
+        session_id: str,
+        store: Store,
+        *,
+        max_code_bytes: int,
+        snapshot_every: int,
+        on_empty: Callable[[DocRoom], None],
+    ) -> None:
+        super().__init__(ready=False, log=log)
+        self.session_id = session_id
+        self.store = store
+        self.max_code_bytes = max_code_bytes
+        self.snapshot_every = snapshot_every
+        self._on_empty = on_empty
+        self.peers: set[Peer] = set()
+        self.loaded = asyncio.Event()
+        self.load_error: Exception | None = None
+        self.closed = False
+        self.last_seq = 0
+        self.snapshot_seq = 0
+        self.awareness_states: dict[int, AwarenessEntry] = {}
+        self._pending: list[_Pending] = []
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._author: str | None = None
+        self._origin: Peer | None = None
+        self.code = self.ydoc.get("code", type=Text)
+        self.meta = self.ydoc.get("meta", type=Map)
+
+    # -- YRoom hooks -----------------------------------------------------------------
+
+    async def _watch_ready(self) -> None:
+        """Loads the document, then starts capturing updates. Clients wait for this."""
+        try:
+            loaded = await self.store.load(self.session_id)
+            if loaded is None:
+                raise NotFound(f"session {self.session_id} does not exist")
+            if loaded.snapshot is not None:
+                self.ydoc.apply_update(loaded.snapshot.state)
+                self.snapshot_seq = loaded.snapshot.seq
+            for update in loaded.tail:
+                self.ydoc.apply_update(update.data)
+            self.last_seq = loaded.last_seq
+            self._subscription = self.ydoc.observe(self._capture)
+            self.ready = True
+        except Exception as exc:
+            if not isinstance(exc, NotFound):
+                log.exception("loading session %s failed", self.session_id)
+            self.load_error = exc
+        finally:
+            self.loaded.set()
+
+    async def _broadcast_updates(self) -> None:
+        """The writer: persist each batch, then deliver it, in arrival order."""
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._pending:
+                batch, self._pending = self._pending, []
+                try:
+                    await self._persist(batch)
+                except NotFound:
+                    return
+                for item in batch:
+                    self._deliver(item)
+                await self._maybe_snapshot()
+            self._idle.set()
+
+    # -- capture and delivery --------------------------------------------------------
+
+    def _capture(self, event: TransactionEvent) -> None:
+        self._enqueue(_Pending(event.update, self._author, self._origin))
+
+    def _enqueue(self, item: _Pending) -> None:
+        self._pending.append(item)
+        self._idle.clear()
+        self._wake.set()
+
+    async def _persist(self, batch: list[_Pending]) -> None:
+        updates = [(item.data, item.author) for item in batch if item.reply_to is None]
+        if not updates:
+            return
+        delay = 0.1
+        while True:
+            try:
+                stored = await self.store.append_updates(
+                    self.session_id, updates, DocumentState.of(self.ydoc)
+                )
+                self.last_seq = stored[-1].seq
+                return
+            except StoreError as exc:
+                if exc.code == "not_found":
+                    raise NotFound(str(exc)) from exc
+                # Never broadcast what is not stored: hold the batch and retry.
+                log.error(
+                    "session %s: storing %d updates failed: %s", self.session_id, len(updates), exc
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    def _deliver(self, item: _Pending) -> None:
+        if item.reply_to is not None:
+            item.reply_to.send(item.data)
+            return
+        message = sync_message(SYNC_UPDATE, item.data)
+        for peer in self.peers:
+            if peer is not item.origin:
+                peer.send(message)
+
+    async def _maybe_snapshot(self, force: bool = False) -> None:
+        # The document equals the stored log only while nothing is pending.
+        due = self.last_seq - self.snapshot_seq >= (1 if force else self.snapshot_every)
+        if not due or self._pending or self.last_seq == 0:
+            return
+        seq, state = self.last_seq, self.ydoc.get_update()
+        try:
+            await self.store.save_snapshot(self.session_id, seq, state)
+            self.snapshot_seq = seq
+        except StoreError as exc:
+            log.warning("session %s: snapshot at seq %d failed: %s", self.session_id, seq, exc)
+
+    async def flush(self) -> None:
+        """Returns once every update applied so far is stored and delivered."""
+        await self._idle.wait()
+
+    async def flush_and_snapshot(self) -> None:
+        await self.flush()
+        await self._maybe_snapshot(force=True)
+
+    # -- server-side edits -----------------------------------------------------------
+
+    def edit(self, change: Callable[[Doc[Any]], None], author: str) -> None:
+        """Applies a server-side change as an ordinary update (stored, then broadcast)."""
+        self._author = author
+        try:
+            with self.ydoc.transaction():
+                change(self.ydoc)
+        finally:
+            self._author = None
+
+    def document(self) -> DocumentState:
+        return DocumentState.of(self.ydoc)
+
+    # -- clients ---------------------------------------------------------------------
+
+    def join(self, peer: Peer) -> None:
+        """Adds a client and sends it the server's sync step 1 and current presence."""
+        self.peers.add(peer)
+        peer.send(sync_message(SYNC_STEP1, self.ydoc.get_state()))
+        if self.awareness_states:
+            peer.send(awareness_message(encode_awareness(list(self.awareness_states.values()))))
+
+    def leave(self, peer: Peer) -> None:
+        self.peers.discard(peer)
+        gone = [
+            AwarenessEntry(cid, self.awareness_states.pop(cid).clock + 1, "null")
+            for cid in peer.awareness_ids
+            if cid in self.awareness_states
+        ]
+        if gone:
+            message = awareness_message(encode_awareness(gone))
+            for other in self.peers:
+                other.send(message)
+        if not self.peers:
+            self._on_empty(self)
+
+    async def serve(self, channel: Any) -> None:
+        """Serves one client until it goes: reads frames, sends through its queue."""
+        peer: Peer = channel
+        self.join(peer)
+        sender = asyncio.create_task(peer.run_sender())
+        try:
+            async for frame in peer:
+                try:
+                    self.handle(peer, frame)
+                except ProtocolError as exc:
+                    log.warning(
+                        "session %s: %s sent a bad frame (%s); closing it",
+                        self.session_id,
+                        peer.id,
+                        exc,
+                    )
+                    await peer.close(CLOSE_BAD_MESSAGE, f"bad message: {exc}"[:120])
+                    break
+                except PayloadTooLarge as exc:
+                    log.warning("session %s: %s: %s", self.session_id, peer.id, exc)
+                    await peer.close(CLOSE_TOO_LARGE, exc.message[:120])
+                    break
+        finally:
+            sender.cancel()
+            self.leave(peer)
+
+    def handle(self, peer: Peer, frame: bytes) -> None:
+        """Applies one client frame. Raises ProtocolError for a frame that does not decode."""
+        message = decode_message(frame)
+        if isinstance(message, AwarenessMessage):
+            self._handle_awareness(peer, message, frame)
+        elif isinstance(message, QueryAwareness):
+            if self.awareness_states:
+                states = list(self.awareness_states.values())
+                peer.send(awareness_message(encode_awareness(states)))
+        elif message.subtype == SYNC_STEP1:
+            try:
+                missing = self.ydoc.get_update(message.payload)
+            except Exception as exc:
+                raise ProtocolError("sync step 1 carries no valid state vector") from exc
+            # Computed now (so it holds only what is applied now), sent once those
+            # updates are stored.
+            self._enqueue(_Pending(sync_message(SYNC_STEP2, missing), reply_to=peer))
+        elif message.subtype in (SYNC_STEP2, SYNC_UPDATE):
+            self._apply_client_update(peer, message.payload)
+
+    def _apply_client_update(self, peer: Peer, update: bytes) -> None:
+        if len(self.code) * 4 + len(update) > self.max_code_bytes:
+            # Near the limit: measure exactly on a copy before touching the room.
+            trial = build_doc(self.ydoc.get_update(), [update])
+            size = len(str(trial.get("code", type=Text)).encode("utf-8"))
+            if size > self.max_code_bytes:
+                raise PayloadTooLarge(
+                    f"the code would be {size} bytes; the limit is {self.max_code_bytes}"
+                )
+        self._author, self._origin = peer.author, peer
+        try:
+            self.ydoc.apply_update(update)
+        except Exception as exc:
+            raise ProtocolError("update does not decode") from exc
+        finally:
+            self._author = self._origin = None
+
+    def _handle_awareness(self, peer: Peer, message: AwarenessMessage, frame: bytes) -> None:
+        for entry in message.entries:
+            known = self.awareness_states.get(entry.client_id)
+            if known is not None and entry.clock < known.clock:
+                continue
+            if entry.removed:
+                self.awareness_states.pop(entry.client_id, None)
+                peer.awareness_ids.discard(entry.client_id)
+            else:
+                self.awareness_states[entry.client_id] = entry
+                peer.awareness_ids.add(entry.client_id)
+                peer.user = user_name(entry.state_json) or peer.user
+        for other in self.peers:
+            if other is not peer:
+                other.send(frame)
+
+    async def close_peers(self, code: int, reason: str) -> None:
+        await asyncio.gather(*(peer.close(code, reason) for peer in list(self.peers)))

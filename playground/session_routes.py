@@ -1,0 +1,171 @@
+"""HTTP API for sessions: create, list, read, rename, delete, snapshot."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from pycrdt import Doc, Map
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from crdt_store import Store, now_ms
+
+from .errors import BadRequest, NotFound, PayloadTooLarge, UnknownLanguage
+from .http import field, json_body, query_int
+from .room_registry import RoomRegistry
+
+MAX_TITLE = 200
+SESSION_ID_ALPHABET = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
+
+
+def new_session_id() -> str:
+    return secrets.token_urlsafe(9)
+
+
+def check_session_id(session_id: str) -> str:
+    """Ids are URL-safe tokens the server made; anything else cannot name a session."""
+    if not 1 <= len(session_id) <= 64 or not set(session_id) <= SESSION_ID_ALPHABET:
+        raise NotFound("no such session")
+    return session_id
+
+
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def _rooms(request: Request) -> RoomRegistry:
+    rooms: RoomRegistry = request.app.state.rooms
+    return rooms
+
+
+def _title(data: dict[str, Any]) -> str | None:
+    title: str | None = field(data, "title", str)
+    if title is not None and len(title) > MAX_TITLE:
+        raise BadRequest(f"'title' is longer than {MAX_TITLE} characters", code="invalid_field")
+    return title
+
+
+async def create_session(request: Request) -> Response:
+    data = await json_body(request)
+    language = field(data, "language", str, required=True)
+    languages = request.app.state.languages
+    if language not in languages:
+        raise UnknownLanguage(f"unknown language '{language}'")
+    title = _title(data) or "Untitled"
+    code = field(data, "code", str)
+    if code is None:
+        code = languages[language].template
+    limit = request.app.state.settings.max_code_bytes
+    if len(code.encode("utf-8")) > limit:
+        raise PayloadTooLarge(f"'code' is over the {limit}-byte limit", code="code_too_large")
+    rooms = _rooms(request)
+    session = await _store(request).create_session(
+        new_session_id(),
+        title=title,
+        language=language,
+        code=code,
+        initial_update=rooms.new_document(language, title, code),
+        author="api",
+    )
+    return JSONResponse(session.to_json(), status_code=201)
+
+
+async def list_sessions(request: Request) -> Response:
+    q = request.query_params.get("q", "")[:200]
+    language = request.query_params.get("language", "")[:50]
+    limit = query_int(request, "limit", 50, lo=1, hi=200)
+    offset = query_int(request, "offset", 0, lo=0, hi=10**9)
+    items, total = await _store(request).list_sessions(
+        q=q, language=language, limit=limit, offset=offset
+    )
+    return JSONResponse({"items": [s.to_json() for s in items], "total": total})
+
+
+async def get_session(request: Request) -> Response:
+    session_id = check_session_id(request.path_params["session_id"])
+    store = _store(request)
+    session = await store.get_session(session_id)
+    if session is None:
+        raise NotFound("no such session")
+    doc = await _rooms(request).read_document(session_id)
+    runs = await store.list_runs(session_id)
+    body = session.to_json() | {
+        "title": doc.title or session.title,
+        "language": doc.language or session.language,
+        "code": doc.code,
+        "time_limit_s": doc.time_limit_s,
+        "runs": [run.to_json() for run in runs],
+    }
+    return JSONResponse(body)
+
+
+async def patch_session(request: Request) -> Response:
+    session_id = check_session_id(request.path_params["session_id"])
+    data = await json_body(request)
+    title = _title(data)
+    store = _store(request)
+    if not await store.session_exists(session_id):
+        raise NotFound("no such session")
+    if title is not None:
+
+        def rename(doc: Doc[Any]) -> None:
+            doc.get("meta", type=Map)["title"] = title
+
+        await _rooms(request).edit(session_id, rename, author="api")
+    session = await store.get_session(session_id)
+    if session is None:
+        raise NotFound("no such session")
+    return JSONResponse(session.to_json())
+
+
+async def delete_session(request: Request) -> Response:
+    session_id = check_session_id(request.path_params["session_id"])
+    await _rooms(request).close_session(session_id)
+    runner_hub = getattr(request.app.state, "run_hub", None)
+    if runner_hub is not None:
+        await runner_hub.close_session(session_id)
+    if not await _store(request).delete_session(session_id):
+        raise NotFound("no such session")
+    return Response(status_code=204)
+
+
+async def snapshot(request: Request) -> Response:
+    session_id = check_session_id(request.path_params["session_id"])
+    store = _store(request)
+    if not await store.session_exists(session_id):
+        raise NotFound("no such session")
+    at = query_int(request, "at", -1, lo=0, hi=2**53)
+    seq_param = query_int(request, "seq", -1, lo=0, hi=2**53)
+    if at >= 0 and seq_param >= 0:
+        raise BadRequest("give 'at' or 'seq', not both", code="invalid_query")
+    if seq_param >= 0:
+        seq = min(seq_param, await store.last_seq(session_id))
+    elif at >= 0:
+        seq = await store.seq_at(session_id, at)
+    else:
+        # Now: whatever the room holds once it is stored.
+        view = await _rooms(request).read_document(session_id)
+        seq = view.seq
+    state = await store.document_at(session_id, seq)
+    return JSONResponse(
+        {
+            "at": at if at >= 0 else now_ms(),
+            "seq": seq,
+            "code": state.code,
+            "language": state.language,
+            "title": state.title,
+        }
+    )
+
+
+routes = [
+    Route("/api/sessions", create_session, methods=["POST"]),
+    Route("/api/sessions", list_sessions, methods=["GET"]),
+    Route("/api/sessions/{session_id}", get_session, methods=["GET"]),
+    Route("/api/sessions/{session_id}", patch_session, methods=["PATCH"]),
+    Route("/api/sessions/{session_id}", delete_session, methods=["DELETE"]),
+    Route("/api/sessions/{session_id}/snapshot", snapshot, methods=["GET"]),
+]

@@ -1,0 +1,1 @@
+"""Running untrusted programs: languages, images, sandboxed containers, pools."""
