@@ -1,0 +1,128 @@
+"""Stock Yjs clients (Node) and Python clients editing one session through the server."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from tests.conftest import NodeClient, ServerProcess, start_client
+from tests.yjs_client import PyClient
+
+
+async def test_node_and_python_clients_converge(
+    server: ServerProcess, node_clients: list[NodeClient]
+) -> None:
+    session = server.create_session(code="")
+    a = await start_client(node_clients, server, session["id"], "ada")
+    b = await start_client(node_clients, server, session["id"], "bob")
+    py = await PyClient(server.ws_url, session["id"]).connect()
+    await a.call("wait_synced")
+    await b.call("wait_synced")
+    await asyncio.wait_for(py.synced.wait(), 10)
+
+    # Concurrent edits from all three, no waiting in between.
+    for i in range(20):
+        await a.call("insert", index=0, text=f"a{i};")
+        await b.call("insert", index=10_000, text=f"b{i};")
+        py.code.insert(0, f"p{i};")
+
+    final = await a.text()
+    for _ in range(100):
+        texts = {await a.text(), await b.text(), str(py.code)}
+        if len(texts) == 1 and all(f"p{i};" in final for i in range(20)):
+            break
+        await asyncio.sleep(0.05)
+        final = await a.text()
+    texts = {await a.text(), await b.text(), str(py.code)}
+    assert len(texts) == 1, texts
+    (final,) = texts
+    for i in range(20):
+        assert final.count(f"a{i};") == 1
+        assert final.count(f"b{i};") == 1
+        assert final.count(f"p{i};") == 1
+    await py.close()
+
+    # What the clients agree on is what the server stored.
+    detail = httpx.get(f"{server.url}/api/sessions/{session['id']}").json()
+    assert detail["code"] == final
+
+
+async def test_many_clients_joining_a_fresh_room_at_once_all_sync(
+    server: ServerProcess, node_clients: list[NodeClient]
+) -> None:
+    for round_no in range(3):
+        code = f"print('round {round_no}')\n"
+        session = server.create_session(code=code)
+        clients = await asyncio.gather(
+            *(start_client(node_clients, server, session["id"], f"u{i}") for i in range(12))
+        )
+        # All connect at the same instant, to a room that is not loaded yet.
+        synced = await asyncio.gather(*(c.call("wait_synced") for c in clients))
+        assert [s["text"] for s in synced] == [code] * 12
+        await asyncio.gather(
+            *(c.call("insert", index=0, text=f"#{i}\n") for i, c in enumerate(clients))
+        )
+        texts = []
+        for c in clients:
+            texts.append(await _settled_text(c, expected_len=len(code) + sum(
+                len(f"#{i}\n") for i in range(12))))
+        assert len(set(texts)) == 1
+        assert all(texts[0].count(f"#{i}\n") == 1 for i in range(12))
+        assert texts[0].endswith(code)
+        for c in clients:
+            await c.close()
+
+
+async def _settled_text(client: NodeClient, expected_len: int) -> str:
+    for _ in range(200):
+        text = await client.text()
+        if len(text) >= expected_len:
+            return text
+        await asyncio.sleep(0.05)
+    return await client.text()
+
+
+async def test_presence_follows_clients_and_a_killed_client_vanishes_fast(
+    server: ServerProcess, node_clients: list[NodeClient]
+) -> None:
+    session = server.create_session()
+    a = await start_client(node_clients, server, session["id"], "ada")
+    b = await start_client(node_clients, server, session["id"], "bob")
+    await a.call("wait_presence", count=1)
+    assert (await b.call("wait_presence", count=1))["presence"] == ["ada"]
+
+    b.kill()  # no clean close: the process just dies
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await a.call("wait_presence", count=0, timeout_ms=10_000)
+    # The awareness timeout of the protocol is 30 s; the server must not rely on it.
+    assert loop.time() - started < 5
+
+
+async def test_late_joiner_sees_presence_of_those_already_there(
+    server: ServerProcess, node_clients: list[NodeClient]
+) -> None:
+    session = server.create_session()
+    a = await start_client(node_clients, server, session["id"], "ada")
+    await a.call("wait_synced")
+    await asyncio.sleep(0.2)
+    c = await start_client(node_clients, server, session["id"], "cy")
+    assert (await c.call("wait_presence", count=1))["presence"] == ["ada"]
+
+
+async def test_language_switch_is_an_edit_that_persists(
+    server: ServerProcess, node_clients: list[NodeClient]
+) -> None:
+    session = server.create_session("python")
+    a = await start_client(node_clients, server, session["id"])
+    await a.call("wait_synced")
+    await a.call("set_meta", key="language", value="javascript")
+    for _ in range(100):
+        detail = httpx.get(f"{server.url}/api/sessions/{session['id']}").json()
+        if detail["language"] == "javascript":
+            break
+        await asyncio.sleep(0.05)
+    assert detail["language"] == "javascript"
+    listed = httpx.get(f"{server.url}/api/sessions", params={"language": "javascript"}).json()
+    assert [s["id"] for s in listed["items"]] == [session["id"]]
