@@ -18,13 +18,18 @@ log = logging.getLogger("playground")
 
 
 class _Server(uvicorn.Server):
-    """uvicorn, but a second SIGTERM/SIGINT does not skip storing the rooms."""
+    """uvicorn, but SIGTERM/SIGINT end in exit code 0 after the rooms are stored.
+
+    (uvicorn re-raises a captured signal after its graceful shutdown, so the process
+    would die by the signal instead.) A second signal stops waiting for connections;
+    the rooms are still stored by the lifespan's shutdown."""
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        if self.should_exit and sig == signal.SIGINT:
-            log.warning("still shutting down; storing rooms first")
+        if self.should_exit:
+            self.force_exit = True
             return
-        super().handle_exit(sig, frame)
+        log.info("received %s: shutting down", signal.Signals(sig).name)
+        self.should_exit = True
 
 
 def serve(settings: Settings) -> int:
