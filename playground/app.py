@@ -17,7 +17,7 @@ from starlette.staticfiles import StaticFiles
 from crdt_store import Store
 from runners.languages import LANGUAGES
 
-from . import doc_socket, metrics, session_routes
+from . import doc_socket, language_routes, metrics, session_routes
 from .errors import PlaygroundError
 from .http import http_exception_handler, playground_error_handler, unexpected_error_handler
 from .room_registry import RoomRegistry
@@ -100,6 +100,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/healthz", healthz),
         *metrics.routes,
         *session_routes.routes,
+        *language_routes.routes,
         *doc_socket.routes,
         *_web_routes(settings.web_dist),
     ]

@@ -61,4 +61,4 @@ async def doc_socket(websocket: WebSocket) -> None:
     await transport.close(1000, "")
 
 
-routes = [WebSocketRoute("/ws/doc/{session_id}", doc_socket)]
+routes = [WebSocketRoute("/ws/doc/{session_id:path}", doc_socket)]

@@ -51,8 +51,16 @@ class ServerProcess:
 
     def _spawn(self, log: Any) -> subprocess.Popen[bytes]:
         return subprocess.Popen(
-            [sys.executable, "-m", "playground", "serve", "--port", str(self.port),
-             "--db", str(self.db)],
+            [
+                sys.executable,
+                "-m",
+                "playground",
+                "serve",
+                "--port",
+                str(self.port),
+                "--db",
+                str(self.db),
+            ],
             cwd=ROOT,
             env=self.env,
             stdout=log,
@@ -113,7 +121,11 @@ class NodeClient:
     @classmethod
     async def start(cls, ws_base: str, session_id: str, name: str = "node") -> NodeClient:
         proc = await asyncio.create_subprocess_exec(
-            "node", str(NODE_DIR / "yclient.mjs"), ws_base + "/ws/doc", session_id, name,
+            "node",
+            str(NODE_DIR / "yclient.mjs"),
+            ws_base + "/ws/doc",
+            session_id,
+            name,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             cwd=NODE_DIR,

@@ -48,7 +48,9 @@ class PyClient:
 
     async def connect(self) -> PyClient:
         self.ws = await websockets.connect(self.url, max_size=None)
-        await self.ws.send(sync_message(SYNC_STEP1, self.doc.get_state()))
+        # The server may refuse the session at once (4404): the reader reports it.
+        with contextlib.suppress(websockets.ConnectionClosed):
+            await self.ws.send(sync_message(SYNC_STEP1, self.doc.get_state()))
         self._reader = asyncio.create_task(self._read())
         return self
 

@@ -65,8 +65,11 @@ async def test_many_clients_joining_a_fresh_room_at_once_all_sync(
         )
         texts = []
         for c in clients:
-            texts.append(await _settled_text(c, expected_len=len(code) + sum(
-                len(f"#{i}\n") for i in range(12))))
+            texts.append(
+                await _settled_text(
+                    c, expected_len=len(code) + sum(len(f"#{i}\n") for i in range(12))
+                )
+            )
         assert len(set(texts)) == 1
         assert all(texts[0].count(f"#{i}\n") == 1 for i in range(12))
         assert texts[0].endswith(code)

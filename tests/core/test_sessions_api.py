@@ -1,0 +1,104 @@
+"""The session HTTP API and the room lifecycle behind it."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+
+from tests.conftest import ServerProcess
+from tests.yjs_client import PyClient
+
+
+def test_create_list_search_patch(server: ServerProcess) -> None:
+    first = server.create_session("python", title="Sorting", code="def sort(): pass\n")
+    time.sleep(0.01)
+    second = server.create_session("javascript", title="Fetch demo")
+    assert first["language"] == "python" and first["title"] == "Sorting"
+    assert set(first) == {"id", "title", "language", "created_at", "updated_at"}
+
+    listed = httpx.get(f"{server.url}/api/sessions").json()
+    assert listed["total"] == 2
+    assert [s["id"] for s in listed["items"]] == [second["id"], first["id"]]
+
+    by_code = httpx.get(f"{server.url}/api/sessions", params={"q": "def sort"}).json()
+    assert [s["id"] for s in by_code["items"]] == [first["id"]]
+    by_title = httpx.get(f"{server.url}/api/sessions", params={"q": "fetch"}).json()
+    assert [s["id"] for s in by_title["items"]] == [second["id"]]
+    page = httpx.get(f"{server.url}/api/sessions", params={"limit": 1, "offset": 1}).json()
+    assert page["total"] == 2 and [s["id"] for s in page["items"]] == [first["id"]]
+
+    renamed = httpx.patch(f"{server.url}/api/sessions/{first['id']}", json={"title": "Sorted"})
+    assert renamed.status_code == 200 and renamed.json()["title"] == "Sorted"
+    detail = httpx.get(f"{server.url}/api/sessions/{first['id']}").json()
+    assert detail["title"] == "Sorted"
+    assert detail["code"] == "def sort(): pass\n"
+    assert detail["runs"] == []
+    # Renaming is an edit like any other: the newest activity comes first.
+    listed = httpx.get(f"{server.url}/api/sessions").json()
+    assert listed["items"][0]["id"] == first["id"]
+
+
+def test_new_session_starts_from_the_language_template(server: ServerProcess) -> None:
+    languages = {lang["id"]: lang for lang in httpx.get(f"{server.url}/api/languages").json()}
+    session = server.create_session("go")
+    detail = httpx.get(f"{server.url}/api/sessions/{session['id']}").json()
+    assert detail["code"] == languages["go"]["template"]
+    snap = httpx.get(f"{server.url}/api/sessions/{session['id']}/snapshot").json()
+    assert snap["code"] == detail["code"] and snap["language"] == "go"
+
+
+async def test_rename_reaches_connected_clients(server: ServerProcess) -> None:
+    session = server.create_session(title="before")
+    py = await PyClient(server.ws_url, session["id"]).connect()
+    await asyncio.wait_for(py.synced.wait(), 10)
+    assert py.meta["title"] == "before"
+    httpx.patch(f"{server.url}/api/sessions/{session['id']}", json={"title": "after"})
+    async with asyncio.timeout(5):
+        while py.meta.get("title") != "after":
+            py.changed.clear()
+            await py.changed.wait()
+    await py.close()
+
+
+async def test_idle_rooms_are_unloaded(tmp_path: object) -> None:
+    from pathlib import Path
+
+    proc = ServerProcess(Path(str(tmp_path)) / "idle.db", env={"PLAYGROUND_ROOM_IDLE_S": "0.3"})
+    proc.start()
+    try:
+        sessions = [proc.create_session() for _ in range(5)]
+        for session in sessions:
+            py = await PyClient(proc.ws_url, session["id"]).connect()
+            await asyncio.wait_for(py.synced.wait(), 10)
+            await py.close()
+        for _ in range(50):
+            if httpx.get(proc.url + "/healthz").json()["rooms"] == 0:
+                break
+            await asyncio.sleep(0.1)
+        assert httpx.get(proc.url + "/healthz").json()["rooms"] == 0
+        assert "playground_rooms_unloaded_total 5" in httpx.get(proc.url + "/metrics").text
+        # An unloaded room loads again with its content intact.
+        py = await PyClient(proc.ws_url, sessions[0]["id"]).connect()
+        await asyncio.wait_for(py.synced.wait(), 10)
+        assert (
+            str(py.code) == httpx.get(f"{proc.url}/api/sessions/{sessions[0]['id']}").json()["code"]
+        )
+        await py.close()
+    finally:
+        proc.kill()
+
+
+def test_healthz_and_metrics(server: ServerProcess) -> None:
+    health = httpx.get(f"{server.url}/healthz").json()
+    assert health["status"] == "ok" and health["db"] is True
+    assert isinstance(health["docker"], bool)
+    text = httpx.get(f"{server.url}/metrics").text
+    for name in (
+        "playground_rooms",
+        "playground_clients",
+        "playground_updates_stored_total",
+        "playground_store_write_seconds_count",
+    ):
+        assert f"\n{name}" in "\n" + text
