@@ -1,0 +1,13 @@
+# One language layer on the shared base, built with `docker build --network none`:
+# its Debian packages were downloaded on the host beforehand and are bind-mounted,
+# so no registry and no network is needed. The build context holds `debs/` and
+# `files/` (a copy of the language folder's `files/`, possibly empty).
+ARG BASE
+FROM ${BASE}
+RUN --mount=type=bind,source=debs,target=/tmp/debs \
+    set -- /tmp/debs/*.deb; \
+    if [ -e "$1" ]; then apt-get install -y --no-install-recommends "$@"; fi; \
+    rm -rf /var/cache/apt/* /var/log/apt /var/log/dpkg.log
+COPY files/ /opt/playground/
+USER 10001:10001
+WORKDIR /sandbox

@@ -1,0 +1,161 @@
+"""The language registry: one declarative entry per language.
+
+Adding a language is one `Language` entry here plus one folder
+`container_images/<id>/` (a `packages` list of Debian packages and a `Dockerfile`).
+Commands run inside the image with `/sandbox` (the run's tmpfs work dir) as the
+current directory; the program's source is written to `/sandbox/<source>`.
+A compile step that fails ends the run with its exit code: compiler errors are
+ordinary stderr output and the run's status is `failed`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from runners.errors import UnknownLanguage
+
+
+@dataclass(frozen=True)
+class Language:
+    """How one language is compiled and run inside its image."""
+
+    id: str
+    name: str
+    source: str
+    run: tuple[str, ...]
+    version: str
+    template: str
+    compile: tuple[str, ...] | None = None
+    env: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def image(self, image_prefix: str) -> str:
+        """The Docker image tag this language runs in."""
+        return f"{image_prefix}/{self.id}:latest"
+
+
+_HOME_ENV = {"HOME": "/sandbox", "TMPDIR": "/tmp"}
+
+
+def _env(**extra: str) -> Mapping[str, str]:
+    return MappingProxyType({**_HOME_ENV, **extra})
+
+
+LANGUAGES: tuple[Language, ...] = (
+    Language(
+        id="python",
+        name="Python",
+        source="main.py",
+        run=("python3", "main.py"),
+        version="python3 --version",
+        template='name = "world"\nprint(f"Hello, {name}!")\n',
+        # Unbuffered, so output streams as it is printed.
+        env=_env(PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1"),
+    ),
+    Language(
+        id="javascript",
+        name="JavaScript (Node.js)",
+        source="main.js",
+        run=("node", "main.js"),
+        version='echo "Node.js $(node --version)"',
+        template='const name = "world";\nconsole.log(`Hello, ${name}!`);\n',
+        env=_env(),
+    ),
+    Language(
+        id="typescript",
+        name="TypeScript",
+        source="main.ts",
+        compile=(
+            "tsc",
+            "--strict",
+            "--skipLibCheck",
+            "--lib",
+            "es2020",
+            "--target",
+            "es2020",
+            "--module",
+            "commonjs",
+            "--outDir",
+            "/sandbox/out",
+            "main.ts",
+            "/opt/playground/node-globals.d.ts",
+        ),
+        run=("node", "out/main.js"),
+        version='echo "TypeScript $(tsc --version | cut -d" " -f2), Node.js $(node --version)"',
+        template='const name: string = "world";\nconsole.log(`Hello, ${name}!`);\n',
+        env=_env(),
+    ),
+    Language(
+        id="c",
+        name="C",
+        source="main.c",
+        compile=("gcc", "-O2", "-Wall", "-o", "main", "main.c", "-lm"),
+        run=("./main",),
+        version="gcc --version | head -n1",
+        template='#include <stdio.h>\n\nint main(void) {\n    printf("Hello, world!\\n");\n'
+        "    return 0;\n}\n",
+        env=_env(),
+    ),
+    Language(
+        id="cpp",
+        name="C++",
+        source="main.cpp",
+        compile=("g++", "-O2", "-Wall", "-std=c++17", "-o", "main", "main.cpp"),
+        run=("./main",),
+        version="g++ --version | head -n1",
+        template='#include <iostream>\n\nint main() {\n    std::cout << "Hello, world!" << '
+        "std::endl;\n    return 0;\n}\n",
+        env=_env(),
+    ),
+    Language(
+        id="rust",
+        name="Rust",
+        source="main.rs",
+        compile=("rustc", "--edition", "2021", "-C", "opt-level=1", "-o", "main", "main.rs"),
+        run=("./main",),
+        version="rustc --version",
+        template='fn main() {\n    let name = "world";\n    println!("Hello, {}!", name);\n}\n',
+        env=_env(),
+    ),
+    Language(
+        id="go",
+        name="Go",
+        source="main.go",
+        compile=("go", "build", "-o", "main", "main.go"),
+        run=("./main",),
+        version="go version",
+        template='package main\n\nimport "fmt"\n\nfunc main() {\n'
+        '\tfmt.Println("Hello, world!")\n}\n',
+        # The Go tool needs a writable cache; the root filesystem is read-only.
+        env=_env(GOCACHE="/tmp/go-cache", GOPATH="/tmp/go", CGO_ENABLED="0", GO111MODULE="off"),
+    ),
+    Language(
+        id="bash",
+        name="Bash",
+        source="main.sh",
+        run=("bash", "main.sh"),
+        version="bash --version | head -n1",
+        template='name="world"\necho "Hello, ${name}!"\n',
+        env=_env(),
+    ),
+    Language(
+        id="ruby",
+        name="Ruby",
+        source="main.rb",
+        run=("ruby", "main.rb"),
+        version="ruby --version",
+        template='name = "world"\nputs "Hello, #{name}!"\n',
+        env=_env(),
+    ),
+)
+
+_BY_ID = {lang.id: lang for lang in LANGUAGES}
+
+
+def get_language(language_id: str) -> Language:
+    """The language with this id; `UnknownLanguage` if there is none."""
+    try:
+        return _BY_ID[language_id]
+    except KeyError:
+        raise UnknownLanguage(f"unknown language {language_id!r}") from None
