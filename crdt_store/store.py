@@ -64,6 +64,9 @@ class Store:
         self._reader: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
         self._started = False
+        # (last_seq, last_t) per session. This Store is the only writer, so the cache
+        # is exact; it saves a read inside every append transaction.
+        self._heads: dict[str, tuple[int, int]] = {}
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -181,6 +184,7 @@ class Store:
                 "INSERT INTO updates (session_id, seq, t, author, data) VALUES (?, 1, ?, ?, ?)",
                 (session_id, t, author, initial_update),
             )
+        self._heads[session_id] = (1, t)
         self.stats.updates_stored += 1
         return SessionRecord(session_id, title, language, t, t)
 
@@ -218,6 +222,7 @@ class Store:
 
     async def delete_session(self, session_id: str) -> bool:
         """Removes the session and its whole history. Returns whether it existed."""
+        self._heads.pop(session_id, None)
         async with self._transaction() as conn:
             cur = await conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
             existed = cur.rowcount > 0
@@ -244,13 +249,16 @@ class Store:
             return []
         now = now_ms()
         async with self._transaction() as conn:
-            async with conn.execute(
-                "SELECT last_seq, last_t FROM sessions WHERE id = ?", (session_id,)
-            ) as cur:
-                row = await cur.fetchone()
-            if row is None:
-                raise StoreError(f"session {session_id} does not exist", code="not_found")
-            last_seq, last_t = int(row[0]), int(row[1])
+            head = self._heads.get(session_id)
+            if head is None:
+                async with conn.execute(
+                    "SELECT last_seq, last_t FROM sessions WHERE id = ?", (session_id,)
+                ) as cur:
+                    row = await cur.fetchone()
+                if row is None:
+                    raise StoreError(f"session {session_id} does not exist", code="not_found")
+                head = (int(row[0]), int(row[1]))
+            last_seq, last_t = head
             t = max(now, last_t)
             stored = [
                 StoredUpdate(last_seq + i + 1, t, author, data)
@@ -260,7 +268,7 @@ class Store:
                 "INSERT INTO updates (session_id, seq, t, author, data) VALUES (?, ?, ?, ?, ?)",
                 [(session_id, u.seq, u.t, u.author, u.data) for u in stored],
             )
-            await conn.execute(
+            cur = await conn.execute(
                 "UPDATE sessions SET last_seq = ?, last_t = ?, updated_at = ?, title = ?,"
                 " language = ?, code = ? WHERE id = ?",
                 (
@@ -273,6 +281,9 @@ class Store:
                     session_id,
                 ),
             )
+            if cur.rowcount == 0:
+                raise StoreError(f"session {session_id} does not exist", code="not_found")
+        self._heads[session_id] = (stored[-1].seq, t)
         self.stats.updates_stored += len(stored)
         return stored
 

@@ -46,6 +46,7 @@ def serve(settings: Settings) -> int:
         ws_max_size=settings.max_message_bytes,
         ws_ping_interval=settings.ws_ping_interval_s,
         ws_ping_timeout=settings.ws_ping_timeout_s,
+        ws_per_message_deflate=settings.ws_compression,
         timeout_graceful_shutdown=3,
         log_level=settings.log_level,
         lifespan="on",

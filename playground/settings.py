@@ -37,6 +37,9 @@ class Settings:
         1.0, "WebSocket ping interval; a peer that stops answering is dropped"
     )
     ws_ping_timeout_s: float = _setting(2.0, "seconds to wait for a pong before dropping a peer")
+    ws_compression: bool = _setting(
+        False, "offer permessage-deflate on WebSockets (costs CPU per client per message)"
+    )
     room_idle_s: float = _setting(5.0, "seconds an empty room stays loaded before it is unloaded")
     snapshot_every: int = _setting(200, "store a document snapshot every N updates")
     client_send_queue: int = _setting(
