@@ -1,0 +1,308 @@
+"""One locked-down container running one program, once.
+
+A `Sandbox` is created, attached and started ahead of time (the warm pool keeps
+them): its shell waits on stdin for a header line and a tar holding the source and a
+run script, unpacks them into the tmpfs work dir and execs the script; the rest of
+stdin is the program's. The container is used for exactly one run and then removed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import os
+import shlex
+import socket
+import tarfile
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from runners.docker_api import AttachStream, DockerAPI
+from runners.errors import RuntimeUnavailable, SandboxError
+from runners.languages import Language
+from runners.output import OutputCollector
+from runners.run_control import RunControl
+
+RUN_UID = 10001
+MANAGED_LABEL = "playground.managed"
+INSTANCE_LABEL = "playground.instance"
+PID_LABEL = "playground.pid"
+HOST_LABEL = "playground.host"
+LANGUAGE_LABEL = "playground.language"
+
+# Reads a header line (the tar's size), unpacks exactly that many bytes into the
+# work dir and execs the run script. `read` in sh consumes stdin byte by byte and
+# dd reads exactly the tar, so nothing of the program's own stdin is swallowed.
+BOOTSTRAP = (
+    "IFS= read -r n || exit 125; "
+    'dd bs="$n" count=1 iflag=fullblock status=none | tar -x -C /sandbox -f - || exit 125; '
+    "cd /sandbox && exec /bin/sh ./.run"
+)
+# Grace after the program exits or is killed to drain trailing output.
+DRAIN_S = 1.0
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The resource limits of one run."""
+
+    time_limit_s: float = 10.0
+    memory_mb: int = 256
+    pids: int = 128
+    output_bytes: int = 1024 * 1024
+    cpus: float = 1.0
+    tmpfs_mb: int = 64
+    nofile: int = 256
+    fsize_mb: int = 64
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to the program."""
+
+    exit_code: int | None
+    timed_out: bool
+    stopped: bool
+    oom_killed: bool
+    output_truncated: bool
+    duration_ms: int
+
+
+def instance_labels(instance: str) -> dict[str, str]:
+    """Labels marking a container as this process's (see `runners.reaper`)."""
+    return {
+        MANAGED_LABEL: "1",
+        INSTANCE_LABEL: instance,
+        PID_LABEL: str(os.getpid()),
+        HOST_LABEL: socket.gethostname(),
+    }
+
+
+def container_config(
+    lang: Language, image: str, limits: Limits, labels: dict[str, str]
+) -> dict[str, Any]:
+    """The Engine API create body: every isolation setting, no opt-out."""
+    memory = limits.memory_mb * 1024 * 1024
+    tmpfs_opts = (
+        f"rw,exec,nosuid,nodev,size={limits.tmpfs_mb}m,nr_inodes=4096,"
+        f"uid={RUN_UID},gid={RUN_UID},mode=0700"
+    )
+    fsize = limits.fsize_mb * 1024 * 1024
+    return {
+        "Image": image,
+        "Cmd": ["/bin/sh", "-c", BOOTSTRAP],
+        "Entrypoint": [],
+        "User": f"{RUN_UID}:{RUN_UID}",
+        "WorkingDir": "/sandbox",
+        "Env": [f"{k}={v}" for k, v in lang.env.items()] + ["PATH=/usr/local/bin:/usr/bin:/bin"],
+        "Labels": {**labels, LANGUAGE_LABEL: lang.id},
+        "AttachStdin": True,
+        "AttachStdout": True,
+        "AttachStderr": True,
+        "OpenStdin": True,
+        # stdin closes when our attach half-closes: the program sees EOF.
+        "StdinOnce": True,
+        "Tty": False,
+        "NetworkDisabled": True,
+        "HostConfig": {
+            "NetworkMode": "none",
+            "ReadonlyRootfs": True,
+            "Tmpfs": {"/sandbox": tmpfs_opts, "/tmp": tmpfs_opts},
+            "CapDrop": ["ALL"],
+            "SecurityOpt": ["no-new-privileges"],
+            "PidsLimit": limits.pids,
+            "Memory": memory,
+            "MemorySwap": memory,
+            "MemorySwappiness": 0,
+            "OomKillDisable": False,
+            "NanoCpus": int(limits.cpus * 1e9),
+            "Ulimits": [
+                {"Name": "nofile", "Soft": limits.nofile, "Hard": limits.nofile},
+                {"Name": "fsize", "Soft": fsize, "Hard": fsize},
+                {"Name": "core", "Soft": 0, "Hard": 0},
+            ],
+            "Init": True,
+            "LogConfig": {"Type": "none", "Config": {}},
+            "IpcMode": "private",
+            "Privileged": False,
+            "AutoRemove": False,
+            "RestartPolicy": {"Name": "no"},
+        },
+    }
+
+
+def payload(lang: Language, code: str) -> bytes:
+    """The stdin prefix of a run: header line, then a tar of the source and run script."""
+    steps = []
+    if lang.compile:
+        # The compiler never reads the program's stdin, and all it says is diagnostics.
+        steps.append(f"{shlex.join(lang.compile)} </dev/null >&2 || exit $?")
+    steps.append(f"exec {shlex.join(lang.run)}")
+    script = "\n".join(steps) + "\n"
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        for name, data in ((lang.source, code.encode()), (".run", script.encode())):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mode = 0o600
+            info.uid = info.gid = RUN_UID
+            info.mtime = int(time.time())
+            tar.addfile(info, io.BytesIO(data))
+    body = buf.getvalue()
+    return f"{len(body)}\n".encode() + body
+
+
+class Sandbox:
+    """A started container waiting for its program. Use `prepare` to make one."""
+
+    def __init__(
+        self,
+        api: DockerAPI,
+        container_id: str,
+        lang: Language,
+        stream: AttachStream,
+        limits: Limits,
+        tracked: set[str],
+    ) -> None:
+        self.api = api
+        self._tracked = tracked
+        self.id = container_id
+        self.lang = lang
+        self.limits = limits
+        self._stream = stream
+        self._used = False
+        self._removed = False
+        self.prepared_at = time.monotonic()
+
+    @classmethod
+    async def prepare(
+        cls,
+        api: DockerAPI,
+        lang: Language,
+        image: str,
+        limits: Limits,
+        labels: dict[str, str],
+        tracked: set[str],
+    ) -> Sandbox:
+        """Create, attach (established), then start a container for `lang`.
+
+        Its id is in `tracked` from creation until removal (the reaper spares those).
+        """
+        name = f"playground-{lang.id}-{uuid.uuid4().hex[:12]}"
+        container_id = await api.create(container_config(lang, image, limits, labels), name)
+        tracked.add(container_id)
+        try:
+            stream = await api.attach(container_id)
+            try:
+                await api.start(container_id)
+            except BaseException:
+                await stream.close()
+                raise
+        except BaseException:
+            with contextlib.suppress(RuntimeUnavailable, SandboxError):
+                await asyncio.shield(api.remove(container_id))
+            tracked.discard(container_id)
+            raise
+        return cls(api, container_id, lang, stream, limits, tracked)
+
+    def usable(self) -> bool:
+        """Not used yet and its container still attached."""
+        return not self._used and not self._removed and self._stream.alive()
+
+    async def execute(
+        self, code: str, control: RunControl, collector: OutputCollector, time_limit_s: float
+    ) -> Outcome:
+        """Run `code` once: stream its output into `collector`, enforce the limits.
+
+        The wall clock starts when the source is handed over, so it covers any
+        compile step. Always kills the program before returning; `remove` frees it.
+        """
+        if self._used:
+            raise SandboxError("a sandbox runs one program only")
+        self._used = True
+        started = time.monotonic()
+        await self._stream.write(payload(self.lang, code))
+        reader = asyncio.create_task(self._read(collector))
+        feeder = asyncio.create_task(self._feed(control))
+        stop = asyncio.create_task(control.stopped.wait())
+        cap = asyncio.create_task(collector.capped.wait())
+        timed_out = stopped = False
+        try:
+            done, _ = await asyncio.wait(
+                {reader, stop, cap},
+                timeout=time_limit_s,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            if reader not in done:
+                if cap in done:
+                    # Stop reading first: a blocked attach stream blocks `kill` too.
+                    await self._stream.close()
+                else:
+                    stopped = stop in done
+                    timed_out = not done
+                await self._kill()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(reader), DRAIN_S)
+        finally:
+            for task in (reader, feeder, stop, cap):
+                task.cancel()
+            await asyncio.gather(reader, feeder, stop, cap, return_exceptions=True)
+            collector.close()
+        duration_ms = int((time.monotonic() - started) * 1000)
+        exit_code, oom = await self._exit_status()
+        return Outcome(
+            exit_code=exit_code,
+            timed_out=timed_out,
+            stopped=stopped,
+            oom_killed=oom,
+            output_truncated=collector.truncated,
+            duration_ms=duration_ms,
+        )
+
+    async def remove(self) -> None:
+        """Kill and remove the container; never raises, safe to call twice."""
+        if self._removed:
+            return
+        self._removed = True
+        await self._stream.close()
+        with contextlib.suppress(RuntimeUnavailable, SandboxError):
+            await self.api.remove(self.id)
+        self._tracked.discard(self.id)
+
+    async def _read(self, collector: OutputCollector) -> None:
+        while True:
+            frame = await self._stream.read()
+            if frame is None:
+                return
+            fd, data = frame
+            collector.feed("stderr" if fd == 2 else "stdout", data)
+
+    async def _feed(self, control: RunControl) -> None:
+        while True:
+            data = await control.next_stdin()
+            if data is None:
+                self._stream.close_stdin()
+                return
+            await self._stream.write(data)
+
+    async def _kill(self) -> None:
+        try:
+            await self.api.kill(self.id)
+        except RuntimeUnavailable:
+            # A kill that hangs means the engine is blocked writing to us: unblock it.
+            await self._stream.close()
+            with contextlib.suppress(RuntimeUnavailable, SandboxError):
+                await self.api.kill(self.id)
+
+    async def _exit_status(self) -> tuple[int | None, bool]:
+        try:
+            await self.api.wait(self.id, limit_s=5.0)
+            info = await self.api.inspect(self.id)
+        except (RuntimeUnavailable, SandboxError):
+            return None, False
+        state = info.get("State") or {}
+        code = state.get("ExitCode")
+        return (int(code) if code is not None else None), bool(state.get("OOMKilled"))

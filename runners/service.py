@@ -1,0 +1,292 @@
+"""`RunnerService`: the execution engine as one long-lived service.
+
+    async with RunnerService(RunnerConfig(...)) as runner:
+        ticket = runner.reserve(session_id)          # RateLimited if the queue is full
+        result = await runner.execute(ticket, "python", code, control=RunControl(),
+                                      on_output=print)
+
+It owns its background tasks (warm-pool refill, reaper), refuses to start twice,
+and on exit removes every container it created. The Docker engine may be missing
+or vanish at any time: that never raises out of the service's loops; runs then
+end with status `error` and a `RuntimeUnavailable` error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+from runners.docker_api import DockerAPI
+from runners.errors import RunnerError, RuntimeUnavailable, SandboxError
+from runners.languages import LANGUAGES, Language, get_language
+from runners.output import OutputCallback, OutputCollector, now_ms
+from runners.pool import WarmPool
+from runners.reaper import reap, reap_forever
+from runners.run_control import RunControl
+from runners.sandbox import Limits, Outcome, instance_labels
+from runners.scheduler import Scheduler, Ticket
+
+log = logging.getLogger(__name__)
+
+VERSION_LABEL = "playground.version"
+
+
+@dataclass(frozen=True)
+class RunnerConfig:
+    """Everything the runner needs from the server's settings."""
+
+    limits: Limits = field(default_factory=Limits)
+    concurrency: int = 2
+    queue_size: int = 64
+    pool_size: int = 1
+    image_prefix: str = "playground"
+    reap_interval_s: float = 30.0
+    languages: tuple[Language, ...] = LANGUAGES
+
+
+@dataclass(frozen=True)
+class LanguageInfo:
+    """One entry of `/api/languages`."""
+
+    id: str
+    name: str
+    version: str
+    image: str
+    available: bool
+    template: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The contract's JSON object."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "version": self.version,
+            "image": self.image,
+            "available": self.available,
+            "template": self.template,
+        }
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """How a run ended. `status`: ok, failed, timeout, killed or error."""
+
+    status: str
+    exit_code: int | None
+    timed_out: bool
+    oom_killed: bool
+    output_truncated: bool
+    started_at: int
+    finished_at: int
+    duration_ms: int
+    error: RunnerError | None = None
+
+
+class RunnerService:
+    """The execution engine; see the module docstring."""
+
+    def __init__(self, config: RunnerConfig) -> None:
+        self.config = config
+        self.instance = uuid.uuid4().hex
+        self.scheduler = Scheduler(config.concurrency, config.queue_size)
+        self.started = asyncio.Event()
+        self._api = DockerAPI()
+        self._tracked: set[str] = set()
+        self._labels = instance_labels(self.instance)
+        self._pool = WarmPool(
+            self._api,
+            list(config.languages),
+            config.image_prefix,
+            config.limits,
+            self._labels,
+            config.pool_size,
+            self._tracked,
+        )
+        self._tasks: list[asyncio.Task[None]] = []
+        self._entered = False
+        self._docker_ok: tuple[float, bool] = (0.0, False)
+
+    async def __aenter__(self) -> RunnerService:
+        if self._entered:
+            raise RuntimeError("RunnerService already started")
+        self._entered = True
+        try:
+            await reap(self._api, self.instance, self._tracked)
+        except RunnerError as exc:
+            log.warning("runner: Docker engine unavailable at start: %s", exc)
+        self._tasks = [
+            asyncio.create_task(self._pool.run(), name="runner-pool"),
+            asyncio.create_task(
+                reap_forever(self._api, self.instance, self._tracked, self.config.reap_interval_s),
+                name="runner-reaper",
+            ),
+        ]
+        self.started.set()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._pool.close()
+        # Runs still in flight lose their containers here; their `execute` then ends.
+        with contextlib.suppress(RunnerError):
+            await reap(self._api, self.instance, self._tracked, everything_of_mine=True)
+        await self._api.close()
+
+    async def docker_available(self) -> bool:
+        """True if the engine answers (cached for one second)."""
+        checked_at, ok = self._docker_ok
+        if time.monotonic() - checked_at < 1.0:
+            return ok
+        ok = await self._api.ping()
+        if ok and not self._docker_ok[1]:
+            self._pool.retry_now()
+        self._docker_ok = (time.monotonic(), ok)
+        return ok
+
+    async def languages(self) -> list[LanguageInfo]:
+        """Every language, `available` when its image is present."""
+        docker_ok = await self.docker_available()
+        infos = []
+        for lang in self.config.languages:
+            image = lang.image(self.config.image_prefix)
+            labels: dict[str, str] | None = None
+            if docker_ok:
+                with contextlib.suppress(RunnerError):
+                    labels = await self._api.image_labels(image)
+            infos.append(
+                LanguageInfo(
+                    id=lang.id,
+                    name=lang.name,
+                    image=image,
+                    template=lang.template,
+                    available=labels is not None,
+                    version=(labels or {}).get(VERSION_LABEL, ""),
+                )
+            )
+        return infos
+
+    async def image_info(self) -> dict[str, LanguageInfo]:
+        """The languages whose image is present, by id."""
+        return {info.id: info for info in await self.languages() if info.available}
+
+    def reserve(self, session_key: str) -> Ticket:
+        """A place for one run of `session_key`; raises `RateLimited` when full."""
+        return self.scheduler.admit(session_key)
+
+    async def execute(
+        self,
+        ticket: Ticket,
+        language_id: str,
+        code: str,
+        *,
+        control: RunControl,
+        on_output: OutputCallback,
+        on_running: Callable[[int], None] | None = None,
+        time_limit_s: float | None = None,
+    ) -> RunResult:
+        """Run `code` once and return how it ended; output goes to `on_output`.
+
+        Waits for the ticket's slot first (a stop while waiting ends the run as
+        `killed`), then calls `on_running(started_at_ms)`. The wall-clock limit
+        (the server's, or `time_limit_s` when lower) covers compile and run.
+        Raises `UnknownLanguage`; engine failures come back as status `error`.
+        """
+        try:
+            lang = get_language(language_id)
+            if not await self._wait_for_slot(ticket, control):
+                t = now_ms()
+                return RunResult("killed", None, False, False, False, t, t, 0)
+            started_at = now_ms()
+            if on_running is not None:
+                on_running(started_at)
+            limit = self.config.limits.time_limit_s
+            if time_limit_s is not None and 0 < time_limit_s < limit:
+                limit = time_limit_s
+            return await self._run(lang, code, control, on_output, limit, started_at)
+        finally:
+            ticket.release()
+
+    async def _wait_for_slot(self, ticket: Ticket, control: RunControl) -> bool:
+        if not ticket.queued:
+            return True
+        slot = asyncio.create_task(ticket.wait())
+        stop = asyncio.create_task(control.stopped.wait())
+        try:
+            await asyncio.wait({slot, stop}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()
+            if not slot.done():
+                slot.cancel()
+            await asyncio.gather(slot, stop, return_exceptions=True)
+        return slot.done() and not slot.cancelled() and not control.stopped.is_set()
+
+    async def _run(
+        self,
+        lang: Language,
+        code: str,
+        control: RunControl,
+        on_output: OutputCallback,
+        limit: float,
+        started_at: int,
+    ) -> RunResult:
+        t0 = time.monotonic()
+
+        def failed(error: RunnerError) -> RunResult:
+            elapsed = int((time.monotonic() - t0) * 1000)
+            return RunResult(
+                "error", None, False, False, False, started_at, started_at + elapsed, elapsed, error
+            )
+
+        try:
+            sandbox = await self._pool.acquire(lang)
+        except RunnerError as exc:
+            return failed(exc)
+        collector = OutputCollector(self.config.limits.output_bytes, on_output)
+        try:
+            outcome = await sandbox.execute(code, control, collector, limit)
+        except (RuntimeUnavailable, SandboxError) as exc:
+            return failed(exc)
+        finally:
+            await asyncio.shield(self._pool.discard(sandbox))
+        return _result(outcome, started_at)
+
+
+def _result(outcome: Outcome, started_at: int) -> RunResult:
+    if outcome.stopped:
+        status = "killed"
+    elif outcome.timed_out:
+        status = "timeout"
+    elif outcome.exit_code is None:
+        status = "error"
+    elif outcome.exit_code == 0 and not outcome.output_truncated:
+        status = "ok"
+    else:
+        status = "failed"
+    error = None
+    if status == "error":
+        error = RuntimeUnavailable("the run's container vanished before reporting its exit")
+    return RunResult(
+        status=status,
+        exit_code=outcome.exit_code,
+        timed_out=outcome.timed_out,
+        oom_killed=outcome.oom_killed,
+        output_truncated=outcome.output_truncated,
+        started_at=started_at,
+        finished_at=started_at + outcome.duration_ms,
+        duration_ms=outcome.duration_ms,
+        error=error,
+    )
