@@ -122,7 +122,7 @@ class Store:
         return self._reader
 
     @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """Serialise writers: aiosqlite would otherwise interleave two coroutines'
         statements inside one transaction."""
         async with self._write_lock:
@@ -174,7 +174,7 @@ class Store:
     ) -> SessionRecord:
         """A new session whose log starts with `initial_update` (seq 1)."""
         t = now_ms()
-        async with self._transaction() as conn:
+        async with self.transaction() as conn:
             await conn.execute(
                 "INSERT INTO sessions (id, title, language, code, created_at, updated_at,"
                 " last_seq, last_t) VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
@@ -223,7 +223,7 @@ class Store:
     async def delete_session(self, session_id: str) -> bool:
         """Removes the session and its whole history. Returns whether it existed."""
         self._heads.pop(session_id, None)
-        async with self._transaction() as conn:
+        async with self.transaction() as conn:
             cur = await conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
             existed = cur.rowcount > 0
             await conn.execute("DELETE FROM updates WHERE session_id = ?", (session_id,))
@@ -248,7 +248,7 @@ class Store:
         if not updates:
             return []
         now = now_ms()
-        async with self._transaction() as conn:
+        async with self.transaction() as conn:
             head = self._heads.get(session_id)
             if head is None:
                 async with conn.execute(
@@ -289,7 +289,7 @@ class Store:
 
     async def save_snapshot(self, session_id: str, seq: int, state: bytes) -> None:
         """Stores the full state after update `seq` (which must be stored already)."""
-        async with self._transaction() as conn:
+        async with self.transaction() as conn:
             await conn.execute(
                 "INSERT OR IGNORE INTO snapshots (session_id, seq, t, state) "
                 "SELECT session_id, seq, t, ? FROM updates WHERE session_id = ? AND seq = ?",
@@ -371,7 +371,7 @@ class Store:
             run.code,
             now_ms(),
         )
-        async with self._transaction() as conn:
+        async with self.transaction() as conn:
             await conn.execute(
                 f"INSERT INTO runs ({_RUN_COLUMNS}, created_at) VALUES "
                 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
@@ -385,7 +385,7 @@ class Store:
     async def append_output(self, run_id: str, chunks: Sequence[OutputChunk]) -> None:
         if not chunks:
             return
-        async with self._transaction() as conn:
+        async with self.transaction() as conn:
             await conn.executemany(
                 "INSERT OR IGNORE INTO run_output (run_id, seq, t, stream, data) "
                 "VALUES (?, ?, ?, ?, ?)",

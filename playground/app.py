@@ -15,12 +15,14 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from crdt_store import Store
+from runners import RunnerService
 from runners.languages import LANGUAGES
 
-from . import doc_socket, language_routes, metrics, session_routes
+from . import doc_socket, language_routes, metrics, run_routes, session_routes
 from .errors import PlaygroundError
 from .http import http_exception_handler, playground_error_handler, unexpected_error_handler
 from .room_registry import RoomRegistry
+from .run_channel import RunHub
 from .settings import Settings
 
 log = logging.getLogger("playground")
@@ -86,6 +88,20 @@ def create_app(settings: Settings) -> Starlette:
                 snapshot_every=settings.snapshot_every,
             )
             await stack.enter_async_context(rooms)
+            runner = await stack.enter_async_context(
+                RunnerService(run_routes.runner_config(settings))
+            )
+            run_hub = await stack.enter_async_context(
+                RunHub(
+                    runner,
+                    store,
+                    rooms,
+                    max_code_bytes=settings.max_code_bytes,
+                    client_queue=settings.client_send_queue,
+                )
+            )
+            app.state.runner = runner
+            app.state.run_hub = run_hub
             app.state.settings = settings
             app.state.store = store
             app.state.rooms = rooms
@@ -101,6 +117,7 @@ def create_app(settings: Settings) -> Starlette:
         *metrics.routes,
         *session_routes.routes,
         *language_routes.routes,
+        *run_routes.routes,
         *doc_socket.routes,
         *_web_routes(settings.web_dist),
     ]

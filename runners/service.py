@@ -117,10 +117,7 @@ class RunnerService:
         if self._entered:
             raise RuntimeError("RunnerService already started")
         self._entered = True
-        try:
-            await reap(self._api, self.instance, self._tracked)
-        except RunnerError as exc:
-            log.warning("runner: Docker engine unavailable at start: %s", exc)
+        # The reaper's first sweep (right away) removes what a crashed server left.
         self._tasks = [
             asyncio.create_task(self._pool.run(), name="runner-pool"),
             asyncio.create_task(
