@@ -229,6 +229,7 @@ class SessionRuns:
             status="queued" if ticket.queued else "running",
             doc_seq=doc.seq,
             code=doc.code,
+            started_at=None if ticket.queued else now_ms(),
         )
         try:
             await hub.store.save_run(record)
