@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 
 import httpx
 
@@ -129,3 +130,21 @@ async def test_language_switch_is_an_edit_that_persists(
     assert detail["language"] == "javascript"
     listed = httpx.get(f"{server.url}/api/sessions", params={"language": "javascript"}).json()
     assert [s["id"] for s in listed["items"]] == [session["id"]]
+
+
+async def test_frozen_client_without_close_leaves_presence_within_seconds(
+    server: ServerProcess, node_clients: list[NodeClient]
+) -> None:
+    """A client whose network is gone sends no close frame; pings must find it."""
+    session = server.create_session()
+    a = await start_client(node_clients, server, session["id"], "ada")
+    b = await start_client(node_clients, server, session["id"], "bob")
+    await a.call("wait_presence", count=1)
+    b.proc.send_signal(signal.SIGSTOP)  # alive, socket open, answering nothing
+    try:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await a.call("wait_presence", count=0, timeout_ms=15_000)
+        assert loop.time() - started < 8
+    finally:
+        b.proc.send_signal(signal.SIGCONT)
