@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { ApiClient, ApiError } from "./api";
+
+function server(handler: (url: string, init: RequestInit) => Response): {
+  client: ApiClient;
+  calls: { url: string; init: RequestInit }[];
+} {
+  const calls: { url: string; init: RequestInit }[] = [];
+  const fetchImpl = async (input: RequestInfo | URL, init?: RequestInit) => {
+    const url = String(input);
+    calls.push({ url, init: init ?? {} });
+    return handler(url, init ?? {});
+  };
+  return { client: new ApiClient("", fetchImpl as typeof fetch), calls };
+}
+
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+
+describe("ApiClient", () => {
+  it("builds the session search query, leaving out empty filters", async () => {
+    const { client, calls } = server(() => json({ items: [], total: 0 }));
+    await client.listSessions({ q: "fib", language: "", limit: 20 });
+    expect(calls[0]?.url).toBe("/api/sessions?q=fib&limit=20");
+  });
+
+  it("sends JSON bodies", async () => {
+    const { client, calls } = server(() =>
+      json({ id: "a", title: "t", language: "python", created_at: 1, updated_at: 1 }, 201),
+    );
+    const session = await client.createSession({ language: "python", title: "t" });
+    expect(session.id).toBe("a");
+    expect(calls[0]?.init.method).toBe("POST");
+    expect(JSON.parse(String(calls[0]?.init.body))).toEqual({ language: "python", title: "t" });
+  });
+
+  it("turns the contract's error body into an ApiError", async () => {
+    const { client } = server(() =>
+      json({ error: { code: "not_found", message: "No such session." } }, 404),
+    );
+    const err = await client.session("nope").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ status: 404, code: "not_found", message: "No such session." });
+  });
+
+  it("reports an unreachable server as a network error", async () => {
+    const client = new ApiClient("", (async () => {
+      throw new TypeError("Failed to fetch");
+    }) as typeof fetch);
+    const err = await client.languages().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).isNetwork).toBe(true);
+  });
+
+  it("handles 204 on delete and a non-JSON error page", async () => {
+    const ok = server(() => new Response(null, { status: 204 }));
+    await expect(ok.client.deleteSession("a")).resolves.toBeUndefined();
+    const bad = server(
+      () => new Response("<html>bad gateway</html>", { status: 502, statusText: "Bad Gateway" }),
+    );
+    await expect(bad.client.languages()).rejects.toMatchObject({ status: 502, code: "http_502" });
+  });
+
+  it("reads a past run with its output, and null limits when the server has none", async () => {
+    const { client } = server((url) =>
+      url.startsWith("/api/runs/")
+        ? json({ id: "r1", status: "ok", output: [{ seq: 0, t: 5, stream: "stdout", data: "hi" }] })
+        : json({ error: { code: "not_found", message: "nope" } }, 404),
+    );
+    const run = await client.run("r1");
+    expect(run.status).toBe("ok");
+    expect(run.output).toHaveLength(1);
+    await expect(client.limits()).resolves.toBeNull();
+  });
+});

@@ -1,0 +1,153 @@
+import { parseRun } from "./frames";
+import type {
+  Language,
+  Limits,
+  Run,
+  RunWithOutput,
+  Session,
+  SessionDetail,
+  SessionPage,
+  Snapshot,
+  StoredOutput,
+  TimelineEvent,
+} from "./types";
+
+/** An HTTP error in the contract's `{"error": {"code", "message"}}` shape, or a network failure. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+
+  /** True when the server could not be reached at all. */
+  get isNetwork(): boolean {
+    return this.status === 0;
+  }
+}
+
+export interface SessionQuery {
+  q?: string;
+  language?: string;
+  limit?: number;
+  offset?: number;
+}
+
+type Fetch = typeof fetch;
+
+async function readError(res: Response): Promise<ApiError> {
+  let code = `http_${res.status}`;
+  let message = res.statusText || `Request failed with status ${res.status}`;
+  try {
+    const body: unknown = await res.json();
+    const err = (body as { error?: { code?: unknown; message?: unknown } }).error;
+    if (typeof err?.code === "string") code = err.code;
+    if (typeof err?.message === "string") message = err.message;
+  } catch {
+    // Not JSON (a proxy's error page, say): the status line is all there is.
+  }
+  return new ApiError(res.status, code, message);
+}
+
+const runs = (list: unknown): Run[] =>
+  Array.isArray(list) ? list.map(parseRun).filter((r): r is Run => r !== null) : [];
+
+/** The playground's HTTP API. Every method rejects with an `ApiError`. */
+export class ApiClient {
+  constructor(
+    private readonly base = "",
+    private readonly fetchImpl: Fetch = (...args) => fetch(...args),
+  ) {}
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await this.fetchImpl(this.base + path, {
+        method,
+        headers: body === undefined ? {} : { "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch {
+      throw new ApiError(0, "network_error", "The server could not be reached.");
+    }
+    if (!res.ok) throw await readError(res);
+    if (res.status === 204) return undefined as T;
+    return (await res.json()) as T;
+  }
+
+  languages(): Promise<Language[]> {
+    return this.request("GET", "/api/languages");
+  }
+
+  listSessions(query: SessionQuery = {}): Promise<SessionPage> {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined && value !== "") params.set(key, String(value));
+    }
+    const qs = params.toString();
+    return this.request("GET", `/api/sessions${qs ? `?${qs}` : ""}`);
+  }
+
+  createSession(input: { language: string; title?: string; code?: string }): Promise<Session> {
+    return this.request("POST", "/api/sessions", input);
+  }
+
+  async session(id: string): Promise<SessionDetail> {
+    const detail = await this.request<SessionDetail>("GET", `/api/sessions/${enc(id)}`);
+    return { ...detail, runs: runs(detail.runs) };
+  }
+
+  renameSession(id: string, title: string): Promise<Session> {
+    return this.request("PATCH", `/api/sessions/${enc(id)}`, { title });
+  }
+
+  deleteSession(id: string): Promise<void> {
+    return this.request("DELETE", `/api/sessions/${enc(id)}`);
+  }
+
+  async sessionRuns(id: string): Promise<Run[]> {
+    return runs(await this.request<unknown>("GET", `/api/sessions/${enc(id)}/runs`));
+  }
+
+  async run(runId: string): Promise<RunWithOutput> {
+    const raw = await this.request<{ output?: StoredOutput[] }>("GET", `/api/runs/${enc(runId)}`);
+    const run = parseRun(raw);
+    if (run === null) throw new ApiError(500, "bad_response", "The server sent a malformed run.");
+    return { ...run, output: Array.isArray(raw.output) ? raw.output : [] };
+  }
+
+  timeline(
+    id: string,
+    range: { since?: number; until?: number } = {},
+  ): Promise<{
+    events: TimelineEvent[];
+  }> {
+    const params = new URLSearchParams();
+    if (range.since !== undefined) params.set("since", String(range.since));
+    if (range.until !== undefined) params.set("until", String(range.until));
+    const qs = params.toString();
+    return this.request("GET", `/api/sessions/${enc(id)}/timeline${qs ? `?${qs}` : ""}`);
+  }
+
+  snapshot(id: string, at?: number): Promise<Snapshot> {
+    const qs = at === undefined ? "" : `?at=${at}`;
+    return this.request("GET", `/api/sessions/${enc(id)}/snapshot${qs}`);
+  }
+
+  /** The server's run limits; `null` when this server does not publish them. */
+  async limits(): Promise<Limits | null> {
+    try {
+      return await this.request<Limits>("GET", "/api/limits");
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return null;
+      throw err;
+    }
+  }
+}
+
+const enc = encodeURIComponent;
+
+export const api = new ApiClient();

@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import { makeRun } from "../test/fixtures";
+import { parseServerFrame } from "./frames";
+
+describe("parseServerFrame", () => {
+  it("reads each frame type of the contract", () => {
+    const run = makeRun();
+    expect(parseServerFrame(JSON.stringify({ type: "run_started", run }))).toEqual({
+      type: "run_started",
+      run,
+    });
+    expect(
+      parseServerFrame(
+        JSON.stringify({ type: "output", run_id: "r1", seq: 0, stream: "stderr", data: "boom\n" }),
+      ),
+    ).toEqual({ type: "output", run_id: "r1", seq: 0, stream: "stderr", data: "boom\n" });
+    expect(parseServerFrame(JSON.stringify({ type: "run_finished", run }))?.type).toBe(
+      "run_finished",
+    );
+    expect(
+      parseServerFrame(
+        JSON.stringify({ type: "error", code: "rate_limited", message: "Slow down" }),
+      ),
+    ).toEqual({ type: "error", code: "rate_limited", message: "Slow down" });
+  });
+
+  it("fills the run id of catch-up output from the active run", () => {
+    const frame = parseServerFrame(
+      JSON.stringify({
+        type: "state",
+        active_run: makeRun({ id: "r9" }),
+        output: [{ seq: 0, stream: "stdout", data: "hi" }],
+      }),
+    );
+    expect(frame).toMatchObject({
+      type: "state",
+      output: [{ run_id: "r9", seq: 0, stream: "stdout", data: "hi" }],
+    });
+  });
+
+  it("accepts a state frame with no run", () => {
+    expect(parseServerFrame('{"type":"state","active_run":null,"output":[]}')).toEqual({
+      type: "state",
+      active_run: null,
+      output: [],
+    });
+  });
+
+  it("rejects malformed and unknown frames instead of throwing", () => {
+    expect(parseServerFrame("not json")).toBeNull();
+    expect(parseServerFrame("[1,2]")).toBeNull();
+    expect(parseServerFrame('{"type":"hello"}')).toBeNull();
+    expect(
+      parseServerFrame('{"type":"output","run_id":"r1","seq":0,"stream":"x","data":""}'),
+    ).toBeNull();
+    expect(
+      parseServerFrame('{"type":"run_started","run":{"id":"r1","status":"dancing"}}'),
+    ).toBeNull();
+  });
+
+  it("defaults missing run flags to false and numbers to null", () => {
+    const frame = parseServerFrame('{"type":"run_finished","run":{"id":7,"status":"ok"}}');
+    expect(frame).toMatchObject({
+      type: "run_finished",
+      run: { id: "7", status: "ok", exit_code: null, timed_out: false, oom_killed: false },
+    });
+  });
+});

@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { PresenceTracker } from "./presence";
+
+const state = (name: string, color = "#ff0000") => ({ user: { name, color } });
+
+describe("PresenceTracker", () => {
+  it("lists people, local first, and announces joins and leaves", () => {
+    const tracker = new PresenceTracker(1);
+    const first = tracker.update(new Map([[1, state("me")]]), false);
+    expect(first.peers.map((p) => p.name)).toEqual(["me"]);
+    const joined = tracker.update(
+      new Map<number, unknown>([
+        [1, state("me")],
+        [2, state("bob")],
+        [3, state("ann")],
+      ]),
+      false,
+    );
+    expect(joined.peers.map((p) => p.name)).toEqual(["me", "ann", "bob"]);
+    expect(joined.joined.map((p) => p.name).sort()).toEqual(["ann", "bob"]);
+    const left = tracker.update(
+      new Map<number, unknown>([
+        [1, state("me")],
+        [3, state("ann")],
+      ]),
+      false,
+    );
+    expect(left.left.map((p) => p.name)).toEqual(["bob"]);
+    expect(left.joined).toEqual([]);
+  });
+
+  it("stays silent while quiet but keeps the list current", () => {
+    const tracker = new PresenceTracker(1);
+    const change = tracker.update(new Map([[5, state("zoe")]]), true);
+    expect(change.joined).toEqual([]);
+    expect(change.peers.map((p) => p.name)).toEqual(["zoe"]);
+    expect(tracker.update(new Map(), true).left).toEqual([]);
+  });
+
+  it("skips states without a user (a client that has not announced itself)", () => {
+    const tracker = new PresenceTracker(1);
+    expect(tracker.update(new Map<number, unknown>([[2, { cursor: null }]]), false).peers).toEqual(
+      [],
+    );
+  });
+});

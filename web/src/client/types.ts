@@ -1,0 +1,108 @@
+/** Shapes of the playground's outer contract (CONTRACT.md), as the server sends them. */
+
+export type ConnectionState = "connected" | "connecting" | "offline";
+
+export type RunStatus = "queued" | "running" | "ok" | "failed" | "timeout" | "killed" | "error";
+
+export const ACTIVE_STATUSES: ReadonlySet<RunStatus> = new Set(["queued", "running"]);
+
+export interface Run {
+  id: string;
+  session_id: string;
+  language: string;
+  user: string | null;
+  status: RunStatus;
+  exit_code: number | null;
+  started_at: number | null;
+  finished_at: number | null;
+  duration_ms: number | null;
+  timed_out: boolean;
+  oom_killed: boolean;
+  output_truncated: boolean;
+}
+
+export type OutputStream = "stdout" | "stderr";
+
+export interface OutputChunk {
+  run_id: string;
+  seq: number;
+  stream: OutputStream;
+  data: string;
+}
+
+/** A stored output chunk, as `GET /api/runs/{id}` returns it. */
+export interface StoredOutput {
+  seq: number;
+  t: number;
+  stream: OutputStream;
+  data: string;
+}
+
+export interface RunWithOutput extends Run {
+  output: StoredOutput[];
+}
+
+export interface Session {
+  id: string;
+  title: string;
+  language: string;
+  created_at: number;
+  updated_at: number;
+  /** Not in the contract's SESSION; shown when a server adds it. */
+  last_run?: Run | null;
+}
+
+export interface SessionDetail extends Session {
+  code: string;
+  runs: Run[];
+}
+
+export interface SessionPage {
+  items: Session[];
+  total: number;
+}
+
+export interface Language {
+  id: string;
+  name: string;
+  version: string;
+  image: string;
+  available: boolean;
+  template: string;
+}
+
+export type TimelineEvent =
+  | { t: number; kind: "edit"; seq: number }
+  | { t: number; kind: "run_started" | "run_finished"; run_id: string };
+
+export interface Snapshot {
+  at: number;
+  code: string;
+  language: string;
+  title: string;
+}
+
+/** Limits in force on the server, when it publishes them. */
+export interface Limits {
+  time_limit_s?: number;
+  memory_mb?: number;
+  output_bytes?: number;
+  pids?: number;
+  code_bytes?: number;
+}
+
+export type ServerFrame =
+  | { type: "state"; active_run: Run | null; output: OutputChunk[] }
+  | { type: "run_started"; run: Run }
+  | ({ type: "output" } & OutputChunk)
+  | { type: "run_finished"; run: Run }
+  | { type: "error"; code: string; message: string };
+
+export type ClientFrame =
+  | { type: "run"; user?: string; stdin?: string }
+  | { type: "stdin"; data: string }
+  | { type: "stdin"; eof: true }
+  | { type: "stop" };
+
+/** The socket close code the server uses for an unknown or deleted session. */
+export const CLOSE_SESSION_GONE = 4404;

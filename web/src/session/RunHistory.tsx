@@ -1,0 +1,109 @@
+import { useEffect, useMemo, useState } from "react";
+import { api } from "../client/api";
+import type { Run, RunWithOutput } from "../client/types";
+import { Modal } from "../components/Modal";
+import { RunStatus } from "./RunPanel";
+import {
+  clockTime,
+  finishedLine,
+  formatDuration,
+  outputText,
+  relativeTime,
+  runHeadline,
+  startedLine,
+} from "./runFormat";
+import { Terminal } from "./Terminal";
+import { TerminalSink } from "./terminalSink";
+
+/** The session's past runs, latest first; a click opens one with its output. */
+export function RunHistory({
+  runs,
+  loading,
+  onOpen,
+}: {
+  runs: Run[];
+  loading: boolean;
+  onOpen: (run: Run) => void;
+}) {
+  if (loading && runs.length === 0) return <div className="history-empty">Loading runs…</div>;
+  if (runs.length === 0)
+    return <div className="history-empty">Runs of this session will be listed here.</div>;
+  return (
+    <ul className="history" data-testid="run-history">
+      {runs.map((run) => {
+        const { text, tone } = runHeadline(run);
+        return (
+          <li key={run.id}>
+            <button type="button" className="history-row" onClick={() => onOpen(run)}>
+              <span className={`dot dot-${tone}`} aria-hidden />
+              <span className="history-main">
+                <span className="history-title">{text}</span>
+                <span className="history-sub">
+                  {run.user ?? "someone"} · {run.language}
+                  {run.duration_ms !== null && ` · ${formatDuration(run.duration_ms)}`}
+                </span>
+              </span>
+              <span className="history-time" title={clockTime(run.started_at)}>
+                {run.started_at ? relativeTime(run.started_at) : ""}
+              </span>
+            </button>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+/** A past run's output, fetched from the server, in its own read-only terminal. */
+export function RunViewer({
+  runId,
+  initial,
+  theme,
+  onClose,
+}: {
+  runId: string;
+  initial?: Run;
+  theme: "light" | "dark";
+  onClose: () => void;
+}) {
+  const sink = useMemo(() => new TerminalSink(), []);
+  const [full, setFull] = useState<RunWithOutput | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    api.run(runId).then(
+      (r) => {
+        if (!live) return;
+        setFull(r);
+        sink.write(startedLine(r));
+        for (const chunk of [...r.output].sort((a, b) => a.seq - b.seq))
+          sink.write(outputText(chunk.stream, chunk.data));
+        sink.write(finishedLine(r).replace(/^\r\n/, sink.atLineStart ? "" : "\r\n"));
+      },
+      (err: Error) => live && setError(err.message),
+    );
+    return () => {
+      live = false;
+    };
+  }, [runId, sink]);
+
+  return (
+    <Modal
+      title={`Run at ${clockTime((full ?? initial)?.started_at ?? null)}`}
+      onClose={onClose}
+      width={760}
+    >
+      <div className="viewer-head">
+        {(full ?? initial) && <RunStatus run={(full ?? initial) as Run} />}
+      </div>
+      {error ? (
+        <div className="error-box">{error}</div>
+      ) : (
+        <div className="terminal-frame viewer-terminal">
+          <Terminal sink={sink} theme={theme} testId="past-output" />
+        </div>
+      )}
+    </Modal>
+  );
+}

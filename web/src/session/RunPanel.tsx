@@ -1,0 +1,124 @@
+import { type FormEvent, type ReactNode, useState } from "react";
+import type { Run } from "../client/types";
+import { Icon } from "../components/Icon";
+import { Kbd, MOD } from "../components/Kbd";
+import { formatDuration, runFlags, runHeadline } from "./runFormat";
+
+export interface RunPanelProps {
+  run: Run | null;
+  active: boolean;
+  /** The run channel is connected. */
+  ready: boolean;
+  onRun: () => void;
+  onStop: () => void;
+  onStdin: (line: string) => void;
+  onEof: () => void;
+  onClear: () => void;
+  canClear: boolean;
+  children: ReactNode;
+}
+
+export function RunStatus({ run }: { run: Run }) {
+  const { text, tone } = runHeadline(run);
+  const flags = runFlags(run);
+  return (
+    <div className="run-status" data-testid="run-status" data-status={run.status}>
+      <span className={`chip chip-${tone}`}>
+        {tone === "busy" && <span className="spinner" aria-hidden />}
+        {text}
+      </span>
+      {run.user && <span className="run-meta">by {run.user}</span>}
+      {run.duration_ms !== null && (
+        <span className="run-meta">{formatDuration(run.duration_ms)}</span>
+      )}
+      {flags.map((f) => (
+        <span key={f} className="chip chip-warn chip-small">
+          {f}
+        </span>
+      ))}
+    </div>
+  );
+}
+
+/** Run controls, status of the current run, the output terminal and stdin while running. */
+export function RunPanel(props: RunPanelProps) {
+  const { run, active, ready } = props;
+  const [line, setLine] = useState("");
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    props.onStdin(`${line}\n`);
+    setLine("");
+  };
+
+  return (
+    <section className="run-panel" aria-label="Run output">
+      <div className="run-toolbar">
+        <button
+          type="button"
+          className="btn primary run-btn"
+          data-testid="run-button"
+          onClick={props.onRun}
+          disabled={!ready || active}
+          title={`Run (${MOD}+Enter)`}
+        >
+          <Icon name="play" filled size={14} /> Run
+          <Kbd keys={[MOD, "↵"]} />
+        </button>
+        <button
+          type="button"
+          className="btn danger-ghost"
+          data-testid="stop-button"
+          onClick={props.onStop}
+          disabled={!active}
+          title="Stop the running program"
+        >
+          <Icon name="stop" filled size={12} /> Stop
+        </button>
+        <div className="run-toolbar-status">
+          {run ? (
+            <RunStatus run={run} />
+          ) : (
+            <span className="muted">{ready ? "No runs yet" : "Runner connecting…"}</span>
+          )}
+        </div>
+        <button
+          type="button"
+          className="btn icon-btn"
+          onClick={props.onClear}
+          disabled={!props.canClear}
+          title="Clear output"
+          aria-label="Clear output"
+          data-testid="clear-output"
+        >
+          <Icon name="clear" />
+        </button>
+      </div>
+      <div className="terminal-frame">{props.children}</div>
+      {active && (
+        <form className="stdin-bar" onSubmit={submit}>
+          <span className="stdin-prompt" aria-hidden>
+            stdin ›
+          </span>
+          <input
+            data-testid="stdin-input"
+            value={line}
+            onChange={(e) => setLine(e.target.value)}
+            placeholder="Type input for the program and press Enter"
+            aria-label="Standard input"
+            autoComplete="off"
+            spellCheck={false}
+          />
+          <button
+            type="button"
+            className="btn ghost small"
+            onClick={props.onEof}
+            title="Close stdin (EOF)"
+          >
+            EOF
+          </button>
+        </form>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,94 @@
+import { FitAddon } from "@xterm/addon-fit";
+import { type ITheme, Terminal as XTerm } from "@xterm/xterm";
+import "@xterm/xterm/css/xterm.css";
+import { useEffect, useRef } from "react";
+import type { TerminalSink } from "./terminalSink";
+
+const THEMES: Record<"light" | "dark", ITheme> = {
+  dark: {
+    background: "#0d1117",
+    foreground: "#d7dde5",
+    cursor: "#0d1117",
+    selectionBackground: "#2f4a70",
+    red: "#ff7b72",
+    green: "#3fb950",
+    yellow: "#d29922",
+    blue: "#58a6ff",
+    brightBlack: "#6e7681",
+  },
+  light: {
+    background: "#fbfcfd",
+    foreground: "#1f2328",
+    cursor: "#fbfcfd",
+    selectionBackground: "#b6d4fe",
+    red: "#cf222e",
+    green: "#1a7f37",
+    yellow: "#9a6700",
+    blue: "#0969da",
+    black: "#1f2328",
+    brightBlack: "#6e7781",
+  },
+};
+
+/** The xterm.js output terminal, fed by a `TerminalSink`. Read-only: stdin has its own field. */
+export function Terminal({
+  sink,
+  theme,
+  testId,
+}: {
+  sink: TerminalSink;
+  theme: "light" | "dark";
+  testId?: string;
+}) {
+  const host = useRef<HTMLDivElement>(null);
+  const term = useRef<XTerm | null>(null);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the theme is applied below without recreating the terminal.
+  useEffect(() => {
+    if (!host.current) return;
+    const xterm = new XTerm({
+      convertEol: false,
+      disableStdin: true,
+      cursorBlink: false,
+      cursorStyle: "bar",
+      cursorInactiveStyle: "none",
+      fontFamily: "'JetBrains Mono', ui-monospace, monospace",
+      fontSize: 13,
+      lineHeight: 1.35,
+      scrollback: 20_000,
+      theme: THEMES[theme],
+    });
+    const fit = new FitAddon();
+    xterm.loadAddon(fit);
+    xterm.open(host.current);
+    const refit = () => {
+      try {
+        fit.fit();
+      } catch {
+        // Not laid out yet (hidden panel): the next resize fits it.
+      }
+    };
+    refit();
+    const observer = new ResizeObserver(refit);
+    observer.observe(host.current);
+    const target = {
+      write: (d: string) => xterm.write(d),
+      clear: () => xterm.clear(),
+      reset: () => xterm.reset(),
+    };
+    sink.attach(target);
+    term.current = xterm;
+    return () => {
+      observer.disconnect();
+      sink.detach(target);
+      xterm.dispose();
+      term.current = null;
+    };
+  }, [sink]);
+
+  useEffect(() => {
+    if (term.current) term.current.options.theme = THEMES[theme];
+  }, [theme]);
+
+  return <div className="terminal-host" ref={host} data-testid={testId} />;
+}

@@ -1,0 +1,129 @@
+import { type FormEvent, useEffect, useRef, useState } from "react";
+import { Link } from "../app/router";
+import type { Peer } from "../client/presence";
+import type { ConnectionState, Language } from "../client/types";
+import { Icon } from "../components/Icon";
+import { languageLabel } from "../editor/languages";
+import { ConnectionStatus, Presence } from "./Presence";
+
+interface TopBarProps {
+  title: string;
+  onRename: (title: string) => void;
+  language: string;
+  languages: Language[] | null;
+  onLanguage: (id: string) => void;
+  peers: Peer[];
+  state: ConnectionState;
+  onShare: () => void;
+  onSettings: () => void;
+  onHelp: () => void;
+  onReplay: (() => void) | null;
+}
+
+export function TopBar(props: TopBarProps) {
+  const [editing, setEditing] = useState(false);
+  const [draft, setDraft] = useState("");
+  const input = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (editing) input.current?.select();
+  }, [editing]);
+  const options = props.languages ?? [];
+  const known = options.some((l) => l.id === props.language);
+
+  const save = (e?: FormEvent) => {
+    e?.preventDefault();
+    setEditing(false);
+    const title = draft.trim();
+    if (title && title !== props.title) props.onRename(title);
+  };
+
+  return (
+    <header className="topbar">
+      <Link href="/" className="brand" title="All sessions">
+        <span className="brand-mark" aria-hidden>
+          <Icon name="terminal" size={16} />
+        </span>
+        <span className="brand-name">Playground</span>
+      </Link>
+      <span className="crumb-sep" aria-hidden>
+        /
+      </span>
+      {editing ? (
+        <form onSubmit={save} className="title-form">
+          <input
+            ref={input}
+            value={draft}
+            maxLength={120}
+            onChange={(e) => setDraft(e.target.value)}
+            onBlur={() => save()}
+            onKeyDown={(e) => e.key === "Escape" && setEditing(false)}
+            aria-label="Session title"
+          />
+        </form>
+      ) : (
+        <button
+          type="button"
+          className="title-btn"
+          title="Rename"
+          onClick={() => {
+            setDraft(props.title);
+            setEditing(true);
+          }}
+        >
+          {props.title || "Untitled session"}
+        </button>
+      )}
+      <select
+        className="lang-select"
+        data-testid="language-select"
+        value={props.language}
+        onChange={(e) => props.onLanguage(e.target.value)}
+        aria-label="Language"
+      >
+        {!known && props.language && (
+          <option value={props.language}>{languageLabel(props.language)}</option>
+        )}
+        {options.map((l) => (
+          <option key={l.id} value={l.id}>
+            {l.name} {l.version}
+            {l.available ? "" : " (not installed)"}
+          </option>
+        ))}
+      </select>
+      <span className="spacer" />
+      <Presence peers={props.peers} />
+      <ConnectionStatus state={props.state} />
+      {props.onReplay && (
+        <button
+          type="button"
+          className="btn ghost"
+          onClick={props.onReplay}
+          data-testid="replay-button"
+        >
+          <Icon name="replay" /> Replay
+        </button>
+      )}
+      <button type="button" className="btn" onClick={props.onShare} data-testid="share-button">
+        <Icon name="link" /> Share
+      </button>
+      <button
+        type="button"
+        className="btn icon-btn"
+        onClick={props.onSettings}
+        aria-label="Settings"
+        title="Settings"
+      >
+        <Icon name="gear" />
+      </button>
+      <button
+        type="button"
+        className="btn icon-btn"
+        onClick={props.onHelp}
+        aria-label="Keyboard shortcuts"
+        title="Keyboard shortcuts (?)"
+      >
+        <Icon name="keyboard" />
+      </button>
+    </header>
+  );
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { makeRun } from "../test/fixtures";
+import {
+  effectText,
+  finishedLine,
+  formatDuration,
+  outputText,
+  runFlags,
+  runHeadline,
+} from "./runFormat";
+
+describe("run formatting", () => {
+  it("summarises each status", () => {
+    expect(runHeadline(makeRun({ status: "ok", exit_code: 0 })).text).toBe("Exited 0");
+    expect(runHeadline(makeRun({ status: "failed", exit_code: 3 })).text).toBe("Exit code 3");
+    expect(runHeadline(makeRun({ status: "failed", exit_code: 137, oom_killed: true })).text).toBe(
+      "Out of memory",
+    );
+    expect(runHeadline(makeRun({ status: "timeout", timed_out: true })).tone).toBe("warn");
+    expect(runHeadline(makeRun({ status: "error" })).text).toBe("Platform error");
+  });
+
+  it("flags truncation and OOM", () => {
+    expect(runFlags(makeRun({ output_truncated: true, oom_killed: true }))).toEqual([
+      "OOM killed",
+      "output truncated",
+    ]);
+    expect(runFlags(makeRun({ status: "timeout", timed_out: true }))).toEqual([]);
+  });
+
+  it("formats durations for people", () => {
+    expect(formatDuration(42)).toBe("42 ms");
+    expect(formatDuration(1234)).toBe("1.23 s");
+    expect(formatDuration(12_340)).toBe("12.3 s");
+    expect(formatDuration(125_000)).toBe("2m 05s");
+  });
+
+  it("colours stderr red and converts newlines for the terminal", () => {
+    expect(outputText("stdout", "a\nb\r\n")).toBe("a\r\nb\r\n");
+    expect(outputText("stderr", "err\n")).toBe("\x1b[31merr\r\n\x1b[0m");
+  });
+
+  it("starts the finish line on a new line only when needed", () => {
+    const run = makeRun({ status: "ok", exit_code: 0, duration_ms: 5 });
+    expect(finishedLine(run)).toMatch(/^\r\n.*Exited 0.*5 ms/);
+    expect(effectText({ kind: "finished", run }, true)).not.toMatch(/^\r\n/);
+  });
+});

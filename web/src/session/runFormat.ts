@@ -1,0 +1,109 @@
+import type { RunLogEffect } from "../client/runLog";
+import type { OutputStream, Run } from "../client/types";
+
+export function formatDuration(ms: number | null): string {
+  if (ms === null) return "";
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, "0")}s`;
+}
+
+export type Tone = "neutral" | "busy" | "ok" | "bad" | "warn";
+
+/** The headline of a run's status: what a person wants to know at a glance. */
+export function runHeadline(run: Run): { text: string; tone: Tone } {
+  switch (run.status) {
+    case "queued":
+      return { text: "Queued", tone: "busy" };
+    case "running":
+      return { text: "Running", tone: "busy" };
+    case "ok":
+      return { text: "Exited 0", tone: "ok" };
+    case "failed":
+      return {
+        text: run.oom_killed ? "Out of memory" : `Exit code ${run.exit_code ?? "?"}`,
+        tone: "bad",
+      };
+    case "timeout":
+      return { text: "Timed out", tone: "warn" };
+    case "killed":
+      return { text: "Stopped", tone: "warn" };
+    case "error":
+      return { text: "Platform error", tone: "bad" };
+  }
+}
+
+/** Exceptional conditions worth a badge of their own. */
+export function runFlags(run: Run): string[] {
+  const flags: string[] = [];
+  if (run.timed_out && run.status !== "timeout") flags.push("time limit hit");
+  if (run.oom_killed) flags.push("OOM killed");
+  if (run.output_truncated) flags.push("output truncated");
+  return flags;
+}
+
+export function clockTime(ms: number | null): string {
+  if (ms === null) return "";
+  return new Date(ms).toLocaleTimeString([], {
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  });
+}
+
+export function relativeTime(ms: number, now = Date.now()): string {
+  const s = Math.round((now - ms) / 1000);
+  if (s < 45) return "just now";
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min ago`;
+  const h = Math.round(m / 60);
+  if (h < 24) return `${h} h ago`;
+  const d = Math.round(h / 24);
+  if (d < 7) return `${d} d ago`;
+  return new Date(ms).toLocaleDateString([], { month: "short", day: "numeric", year: "numeric" });
+}
+
+const ESC = "\x1b[";
+const DIM = `${ESC}2m`;
+const RED = `${ESC}31m`;
+const GREEN = `${ESC}32m`;
+const YELLOW = `${ESC}33m`;
+const BOLD = `${ESC}1m`;
+const RESET = `${ESC}0m`;
+
+/** Terminal text for program output: newlines as CRLF; stderr in red. */
+export function outputText(stream: OutputStream, data: string): string {
+  const text = data.replace(/\r?\n/g, "\r\n");
+  return stream === "stderr" ? `${RED}${text}${RESET}` : text;
+}
+
+export function startedLine(run: Run): string {
+  const who = run.user ? `${run.user} ran` : "Run of";
+  return `${DIM}── ${who} ${run.language}${run.started_at ? ` at ${clockTime(run.started_at)}` : ""} ──${RESET}\r\n`;
+}
+
+export function finishedLine(run: Run): string {
+  const { text, tone } = runHeadline(run);
+  const color = tone === "ok" ? GREEN : tone === "warn" ? YELLOW : RED;
+  const mark = tone === "ok" ? "✓" : tone === "warn" ? "■" : "✗";
+  const extras = [formatDuration(run.duration_ms), ...runFlags(run)].filter(Boolean).join(" · ");
+  return `\r\n${color}${BOLD}${mark} ${text}${RESET}${extras ? `${DIM} · ${extras}${RESET}` : ""}\r\n`;
+}
+
+/**
+ * The terminal text of one run-log effect. `atLineStart` tells whether the terminal's
+ * cursor is at the start of a line, so the finish line never glues onto program output.
+ */
+export function effectText(effect: RunLogEffect, atLineStart: boolean): string {
+  switch (effect.kind) {
+    case "reset":
+      return "";
+    case "started":
+      return startedLine(effect.run);
+    case "output":
+      return outputText(effect.chunk.stream, effect.chunk.data);
+    case "finished":
+      return atLineStart ? finishedLine(effect.run).replace(/^\r\n/, "") : finishedLine(effect.run);
+  }
+}

@@ -1,0 +1,67 @@
+import { useEffect, useRef } from "react";
+import type { ToastKind } from "../components/Toasts";
+
+type Toast = (kind: ToastKind, text: string, detail?: string) => void;
+
+const ERRORS: Record<string, string> = {
+  runtime_unavailable: "The runtime for this language is unavailable",
+  rate_limited: "Too many runs: slow down a little",
+  run_in_progress: "A run is already in progress",
+  unknown_language: "This language is not supported by the server",
+  bad_message: "The server did not understand the request",
+};
+
+/** Shows a run-channel error as a toast a person can act on. */
+export function errorToast(toast: Toast, code: string, message: string): void {
+  toast("error", ERRORS[code] ?? "Something went wrong", message);
+}
+
+export async function copyText(text: string): Promise<void> {
+  if (navigator.clipboard?.writeText) {
+    try {
+      await navigator.clipboard.writeText(text);
+      return;
+    } catch {
+      // Permission denied (an insecure origin, say): fall through to the old way.
+    }
+  }
+  const area = document.createElement("textarea");
+  area.value = text;
+  area.style.position = "fixed";
+  area.style.opacity = "0";
+  document.body.appendChild(area);
+  area.select();
+  const ok = document.execCommand("copy");
+  area.remove();
+  if (!ok) throw new Error("copy failed");
+}
+
+function typingInField(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  if (!el) return false;
+  return (
+    el.isContentEditable ||
+    ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName) ||
+    !!el.closest?.(".cm-editor")
+  );
+}
+
+/** Page-wide keys: Mod+Enter runs from anywhere; `?` opens the shortcuts outside text fields. */
+export function useSessionKeys(handlers: { onRun: () => void; onHelp: () => void }): void {
+  const ref = useRef(handlers);
+  ref.current = handlers;
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.defaultPrevented) return;
+      if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+        e.preventDefault();
+        ref.current.onRun();
+      } else if (e.key === "?" && !typingInField(e.target)) {
+        e.preventDefault();
+        ref.current.onHelp();
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
+}

@@ -1,0 +1,82 @@
+import { useEffect, useState, useSyncExternalStore } from "react";
+import type * as Y from "yjs";
+import { DocConnection } from "../client/docConnection";
+import type { Peer, UserInfo } from "../client/presence";
+import type { ConnectionState } from "../client/types";
+import { wsBase } from "../client/urls";
+
+export interface DocHandle {
+  conn: DocConnection | null;
+  state: ConnectionState;
+  peers: Peer[];
+  gone: boolean;
+}
+
+interface DocCallbacks {
+  onJoin: (peer: Peer) => void;
+  onLeave: (peer: Peer) => void;
+}
+
+/** Opens the session's shared document for as long as the component is mounted. */
+export function useDoc(sessionId: string, user: UserInfo, callbacks: DocCallbacks): DocHandle {
+  const [conn, setConn] = useState<DocConnection | null>(null);
+  const [state, setState] = useState<ConnectionState>("connecting");
+  const [peers, setPeers] = useState<Peer[]>([]);
+  const [gone, setGone] = useState(false);
+  const [cb] = useState(() => ({ current: callbacks }));
+  cb.current = callbacks;
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the user is applied by the effect below; a new name must not reconnect.
+  useEffect(() => {
+    const c = new DocConnection({ wsBase: wsBase(), sessionId, user });
+    setConn(c);
+    setState(c.state);
+    setGone(false);
+    const offs = [
+      c.on("state", setState),
+      c.on("presence", (change) => {
+        setPeers((old) => (samePeers(old, change.peers) ? old : change.peers));
+        for (const p of change.joined) cb.current.onJoin(p);
+        for (const p of change.left) cb.current.onLeave(p);
+      }),
+      c.on("gone", () => {
+        setGone(true);
+        void c.clearLocal();
+      }),
+    ];
+    return () => {
+      for (const off of offs) off();
+      c.dispose();
+    };
+  }, [sessionId, cb]);
+
+  useEffect(() => {
+    conn?.setUser(user);
+  }, [conn, user]);
+
+  return { conn, state, peers, gone };
+}
+
+function samePeers(a: Peer[], b: Peer[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every(
+      (p, i) => p.clientId === b[i]?.clientId && p.name === b[i]?.name && p.color === b[i]?.color,
+    )
+  );
+}
+
+/** One key of a Y.Map as React state. */
+export function useYMapValue<T>(map: Y.Map<unknown> | null, key: string): T | undefined {
+  return useSyncExternalStore(
+    (fn) => {
+      if (!map) return () => {};
+      const observer = (e: Y.YMapEvent<unknown>) => {
+        if (e.keysChanged.has(key)) fn();
+      };
+      map.observe(observer);
+      return () => map.unobserve(observer);
+    },
+    () => map?.get(key) as T | undefined,
+  );
+}

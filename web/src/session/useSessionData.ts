@@ -1,0 +1,72 @@
+import { useCallback, useEffect, useState } from "react";
+import { ApiError, api } from "../client/api";
+import type { Limits, Run, SessionDetail } from "../client/types";
+
+export interface SessionData {
+  detail: SessionDetail | null;
+  notFound: boolean;
+  runs: Run[];
+  runsLoading: boolean;
+  refreshRuns: () => void;
+  /** `undefined` while loading, `null` when the server does not publish limits. */
+  limits: Limits | null | undefined;
+  /** The server offers the history API (timeline + snapshots). */
+  hasTimeline: boolean;
+}
+
+/** What the REST API knows about a session. All of it is optional: offline, the page runs on the document alone. */
+export function useSessionData(id: string, runsVersion: number): SessionData {
+  const [detail, setDetail] = useState<SessionDetail | null>(null);
+  const [notFound, setNotFound] = useState(false);
+  const [runs, setRuns] = useState<Run[]>([]);
+  const [runsLoading, setRunsLoading] = useState(true);
+  const [limits, setLimits] = useState<Limits | null | undefined>(undefined);
+  const [hasTimeline, setHasTimeline] = useState(false);
+  const [tick, setTick] = useState(0);
+
+  useEffect(() => {
+    let live = true;
+    api.session(id).then(
+      (d) => {
+        if (!live) return;
+        setDetail(d);
+        setRuns(d.runs);
+        setRunsLoading(false);
+      },
+      (err: unknown) => {
+        if (live && err instanceof ApiError && err.status === 404) setNotFound(true);
+      },
+    );
+    api.limits().then(
+      (l) => live && setLimits(l),
+      () => live && setLimits(null),
+    );
+    api.timeline(id, { until: 0 }).then(
+      () => live && setHasTimeline(true),
+      () => live && setHasTimeline(false),
+    );
+    return () => {
+      live = false;
+    };
+  }, [id]);
+
+  // runsVersion and tick are the refresh triggers.
+  useEffect(() => {
+    if (runsVersion === 0 && tick === 0) return;
+    let live = true;
+    api.sessionRuns(id).then(
+      (list) => {
+        if (!live) return;
+        setRuns(list);
+        setRunsLoading(false);
+      },
+      () => live && setRunsLoading(false),
+    );
+    return () => {
+      live = false;
+    };
+  }, [id, runsVersion, tick]);
+
+  const refreshRuns = useCallback(() => setTick((t) => t + 1), []);
+  return { detail, notFound, runs, runsLoading, refreshRuns, limits, hasTimeline };
+}
