@@ -9,6 +9,7 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -21,6 +22,7 @@ from runners.languages import LANGUAGES
 from . import doc_socket, language_routes, metrics, run_routes, session_routes
 from .errors import PlaygroundError
 from .http import http_exception_handler, playground_error_handler, unexpected_error_handler
+from .middleware import RequestIdMiddleware
 from .room_registry import RoomRegistry
 from .run_channel import RunHub
 from .settings import Settings
@@ -124,6 +126,7 @@ def create_app(settings: Settings) -> Starlette:
     return Starlette(
         routes=routes,
         lifespan=lifespan,
+        middleware=[Middleware(RequestIdMiddleware)],
         exception_handlers={
             PlaygroundError: playground_error_handler,
             HTTPException: http_exception_handler,

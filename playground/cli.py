@@ -12,6 +12,7 @@ from types import FrameType
 
 import uvicorn
 
+from . import logs
 from .settings import Settings
 
 log = logging.getLogger("playground")
@@ -35,10 +36,7 @@ class _Server(uvicorn.Server):
 def serve(settings: Settings) -> int:
     from .app import create_app
 
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logs.configure(settings.log_level)
     config = uvicorn.Config(
         create_app(settings),
         host=settings.host,
@@ -51,6 +49,7 @@ def serve(settings: Settings) -> int:
         log_level=settings.log_level,
         lifespan="on",
         access_log=False,
+        log_config=None,
     )
     server = _Server(config)
     asyncio.run(server.serve())

@@ -7,6 +7,7 @@ import contextlib
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from . import logs
 from .errors import CLOSE_BAD_MESSAGE, CLOSE_NOT_FOUND
 from .peers import Peer
 from .room_registry import RoomRegistry
@@ -45,6 +46,7 @@ async def doc_socket(websocket: WebSocket) -> None:
     registry: RoomRegistry = websocket.app.state.rooms
     settings = websocket.app.state.settings
     session_id = websocket.path_params["session_id"]
+    logs.session_id.set(session_id[:64])
     await websocket.accept()
     transport = StarletteTransport(websocket)
     if not (1 <= len(session_id) <= 64 and set(session_id) <= SESSION_ID_ALPHABET):
