@@ -19,7 +19,14 @@ from crdt_store import Store
 from runners import RunnerService
 from runners.languages import LANGUAGES
 
-from . import doc_socket, language_routes, metrics, run_routes, session_routes
+from . import (
+    doc_socket,
+    history_routes,
+    language_routes,
+    metrics,
+    run_routes,
+    session_routes,
+)
 from .errors import PlaygroundError
 from .http import http_exception_handler, playground_error_handler, unexpected_error_handler
 from .middleware import RequestIdMiddleware
@@ -90,6 +97,7 @@ def create_app(settings: Settings) -> Starlette:
                 snapshot_every=settings.snapshot_every,
             )
             await stack.enter_async_context(rooms)
+            await stack.enter_async_context(history_routes.retention(settings, store))
             runner = await stack.enter_async_context(
                 RunnerService(run_routes.runner_config(settings))
             )
@@ -118,6 +126,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/healthz", healthz),
         *metrics.routes,
         *session_routes.routes,
+        *history_routes.routes,
         *language_routes.routes,
         *run_routes.routes,
         *doc_socket.routes,

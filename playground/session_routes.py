@@ -1,4 +1,4 @@
-"""HTTP API for sessions: create, list, read, rename, delete, snapshot."""
+"""HTTP API for sessions: create, list, read, rename, delete (history: history_routes)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from crdt_store import Store, now_ms
+from crdt_store import Store
 
 from .errors import BadRequest, NotFound, PayloadTooLarge, UnknownLanguage
 from .http import field, json_body, query_int
@@ -132,40 +132,10 @@ async def delete_session(request: Request) -> Response:
     return Response(status_code=204)
 
 
-async def snapshot(request: Request) -> Response:
-    session_id = check_session_id(request.path_params["session_id"])
-    store = _store(request)
-    if not await store.session_exists(session_id):
-        raise NotFound("no such session")
-    at = query_int(request, "at", -1, lo=0, hi=2**53)
-    seq_param = query_int(request, "seq", -1, lo=0, hi=2**53)
-    if at >= 0 and seq_param >= 0:
-        raise BadRequest("give 'at' or 'seq', not both", code="invalid_query")
-    if seq_param >= 0:
-        seq = min(seq_param, await store.last_seq(session_id))
-    elif at >= 0:
-        seq = await store.seq_at(session_id, at)
-    else:
-        # Now: whatever the room holds once it is stored.
-        view = await _rooms(request).read_document(session_id)
-        seq = view.seq
-    state = await store.document_at(session_id, seq)
-    return JSONResponse(
-        {
-            "at": at if at >= 0 else now_ms(),
-            "seq": seq,
-            "code": state.code,
-            "language": state.language,
-            "title": state.title,
-        }
-    )
-
-
 routes = [
     Route("/api/sessions", create_session, methods=["POST"]),
     Route("/api/sessions", list_sessions, methods=["GET"]),
     Route("/api/sessions/{session_id}", get_session, methods=["GET"]),
     Route("/api/sessions/{session_id}", patch_session, methods=["PATCH"]),
     Route("/api/sessions/{session_id}", delete_session, methods=["DELETE"]),
-    Route("/api/sessions/{session_id}/snapshot", snapshot, methods=["GET"]),
 ]

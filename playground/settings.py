@@ -46,6 +46,14 @@ class Settings:
         4096, "messages queued for one slow client before it is disconnected"
     )
 
+    # History
+    history_retention_days: int = _setting(
+        0,
+        "DESTRUCTIVE: delete edits and runs older than N days (a snapshot is kept so "
+        "documents still load); 0 keeps all history",
+    )
+    history_import_max_mb: int = _setting(64, "largest history file accepted by import, MiB")
+
     # Runs
     run_time_limit_s: float = _setting(10.0, "wall-clock limit of one run (compile + run)")
     run_memory_mb: int = _setting(256, "memory limit of one run, MiB (no swap)")
