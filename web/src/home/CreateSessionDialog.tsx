@@ -75,7 +75,7 @@ export function CreateSessionDialog({ languages, onCreate, onClose }: CreateSess
           >
             {languages.map((l) => (
               <option key={l.id} value={l.id}>
-                {l.name} {l.version}
+                {l.name}
                 {l.available ? "" : " (not installed)"}
               </option>
             ))}

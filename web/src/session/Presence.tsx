@@ -4,7 +4,7 @@ import type { ConnectionState } from "../client/types";
 function initials(name: string): string {
   const parts = name.trim().split(/\s+/).filter(Boolean);
   const letters =
-    parts.length > 1 ? `${parts[0]?.[0] ?? ""}${parts[1]?.[0] ?? ""}` : name.slice(0, 2);
+    parts.length > 1 ? `${parts[0]?.[0] ?? ""}${parts[1]?.[0] ?? ""}` : name.slice(0, 1);
   return letters.toUpperCase() || "?";
 }
 

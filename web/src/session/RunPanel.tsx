@@ -15,6 +15,8 @@ export interface RunPanelProps {
   onEof: () => void;
   onClear: () => void;
   canClear: boolean;
+  /** Placeholder text over the empty terminal. */
+  emptyHint: string | null;
   children: ReactNode;
 }
 
@@ -94,7 +96,10 @@ export function RunPanel(props: RunPanelProps) {
           <Icon name="clear" />
         </button>
       </div>
-      <div className="terminal-frame">{props.children}</div>
+      <div className="terminal-frame">
+        {props.children}
+        {props.emptyHint && <div className="terminal-empty">{props.emptyHint}</div>}
+      </div>
       {active && (
         <form className="stdin-bar" onSubmit={submit}>
           <span className="stdin-prompt" aria-hidden>

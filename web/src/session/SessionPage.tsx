@@ -6,6 +6,7 @@ import { useLanguages } from "../app/useLanguages";
 import { api } from "../client/api";
 import type { Run } from "../client/types";
 import { shareLink } from "../client/urls";
+import { MOD } from "../components/Kbd";
 import { useToast } from "../components/Toasts";
 import { Editor } from "../editor/Editor";
 import { NamePrompt } from "./NamePrompt";
@@ -145,6 +146,7 @@ export function SessionPage({ id }: { id: string }) {
             onEof={() => runs.channel?.sendEof()}
             onClear={() => sink.clear()}
             canClear={!outputEmpty}
+            emptyHint={outputEmpty ? `Output appears here. Press Run or ${MOD}+Enter.` : null}
           >
             <Terminal sink={sink} theme={theme} testId="output" />
           </RunPanel>

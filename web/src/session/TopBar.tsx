@@ -84,8 +84,8 @@ export function TopBar(props: TopBarProps) {
           <option value={props.language}>{languageLabel(props.language)}</option>
         )}
         {options.map((l) => (
-          <option key={l.id} value={l.id}>
-            {l.name} {l.version}
+          <option key={l.id} value={l.id} title={l.version}>
+            {l.name}
             {l.available ? "" : " (not installed)"}
           </option>
         ))}

@@ -1,0 +1,362 @@
+// Browser scenarios of the playground, in Debian's headless Chromium:
+//   collab  - two people on one session: typing, remote caret, presence, shortcuts help
+//   run     - Ctrl+Enter in one browser, output (and stdin) seen in the other; run history
+//   offline - the server goes away while both keep editing, one reloads offline, then
+//             the server comes back: both converge with nothing duplicated
+//   home    - session list, search, create dialog, first-visit tour, narrow width
+// Exits non-zero on failure; screenshots go to --artifacts.
+import {
+  api,
+  askDriver,
+  caretToEnd,
+  check,
+  count,
+  editorText,
+  launch,
+  log,
+  outputText,
+  parseArgs,
+  person,
+  shot,
+  waitFor,
+  waitForStatus,
+  waitForText,
+} from "./lib.mjs";
+
+const args = parseArgs(process.argv);
+const A = args.artifacts;
+
+async function openSession(people, id) {
+  for (const p of people) await p.page.goto(`${args.base}/s/${id}`);
+  for (const p of people) await waitForStatus(p.page, "connected");
+}
+
+async function presenceNames(page) {
+  return page.$$eval('[data-testid="presence"] > *', (els) =>
+    els.map((e) => e.getAttribute("data-name")),
+  );
+}
+
+async function collab(browser) {
+  const session = await api(args.base, "POST", "/api/sessions", {
+    language: "python",
+    title: "Pair programming",
+  });
+  const ada = await person(browser, "Ada Lovelace", "#e5484d");
+  const bob = await person(browser, "Bob", "#0090ff");
+  await openSession([ada, bob], session.id);
+
+  await waitFor("presence to list both people in both browsers", async () => {
+    const [a, b] = [await presenceNames(ada.page), await presenceNames(bob.page)];
+    return a.length === 2 && b.length === 2 && a.includes("Bob") && b.includes("Ada Lovelace");
+  });
+
+  await caretToEnd(ada.page);
+  await ada.page.keyboard.type("\nfor i in range(3):\nprint(i * i)");
+  await waitForText(bob.page, "print(i * i)");
+
+  // Bob sees Ada's caret, labelled with her name.
+  await waitFor("Ada's caret in Bob's editor", () =>
+    bob.page.$$eval(".cm-ySelectionCaret", (els) =>
+      els.some((e) => e.textContent?.includes("Ada Lovelace")),
+    ),
+  );
+  await bob.page.hover(".cm-ySelectionCaret");
+  await shot(ada.page, A, "collab-ada");
+  await shot(bob.page, A, "collab-bob");
+
+  // Undo is per person: Bob's undo leaves Ada's text alone.
+  await caretToEnd(bob.page);
+  await bob.page.keyboard.type("\n# bob was here");
+  await waitForText(ada.page, "# bob was here");
+  await bob.page.keyboard.press("Control+z");
+  await waitFor("Bob's own edit to be undone everywhere", async () => {
+    const t = await editorText(ada.page);
+    return !t.includes("# bob was here") && t.includes("print(i * i)");
+  });
+
+  // A language switch reaches everyone.
+  await ada.page.selectOption('[data-testid="language-select"]', "ruby");
+  await waitFor(
+    "Bob's language select to follow",
+    async () => (await bob.page.inputValue('[data-testid="language-select"]')) === "ruby",
+  );
+
+  await bob.page.keyboard.press("Escape");
+  await bob.page.click(".pane-title");
+  await bob.page.keyboard.press("?");
+  await bob.page.waitForSelector('[data-testid="shortcuts-help"]');
+  await shot(bob.page, A, "shortcuts-help");
+  await bob.page.keyboard.press("Escape");
+
+  // Bob leaves: Ada's presence drops to one.
+  await bob.context.close();
+  await waitFor(
+    "Ada's presence to drop Bob",
+    async () => (await presenceNames(ada.page)).length === 1,
+    40_000,
+  );
+  await ada.context.close();
+}
+
+async function run(browser) {
+  const code = [
+    "import sys",
+    'print("hello from the sandbox")',
+    'print("this goes to stderr", file=sys.stderr)',
+    "name = input()",
+    'print(f"got {name}")',
+    "",
+  ].join("\n");
+  const session = await api(args.base, "POST", "/api/sessions", {
+    language: "python",
+    title: "Run together",
+    code,
+  });
+  const ada = await person(browser, "Ada Lovelace", "#e5484d");
+  const bob = await person(browser, "Bob", "#0090ff");
+  await openSession([ada, bob], session.id);
+  await ada.page.waitForSelector('[data-testid="run-button"]:not([disabled])');
+
+  await ada.page.click('[data-testid="editor"] .cm-content');
+  await ada.page.keyboard.press("Control+Enter");
+  await waitFor(
+    "the output in Bob's terminal",
+    async () => (await outputText(bob.page)).includes("hello from the sandbox"),
+    30_000,
+  );
+  const stdin = await ada.page.waitForSelector('[data-testid="stdin-input"]', { timeout: 10_000 });
+  await bob.page.waitForSelector('[data-testid="stdin-input"]');
+  await stdin.fill("Zed");
+  await stdin.press("Enter");
+  await waitFor(
+    "stdin to reach the program",
+    async () => (await outputText(bob.page)).includes("got Zed"),
+    20_000,
+  );
+  await waitFor(
+    "the run to finish in both",
+    async () =>
+      (await ada.page.getAttribute('[data-testid="run-status"]', "data-status")) === "ok" &&
+      (await bob.page.getAttribute('[data-testid="run-status"]', "data-status")) === "ok",
+  );
+  const out = await outputText(bob.page);
+  check(out.includes("this goes to stderr"), `stderr shown: ${out}`);
+  check(out.includes("Ada Lovelace ran python"), `run header names who ran it: ${out}`);
+  // stderr is coloured: xterm renders it in a span with a foreground colour class.
+  const stderrColoured = await bob.page.$$eval('[data-testid="output"] .xterm-rows span', (spans) =>
+    spans.some(
+      (s) => s.textContent?.includes("this goes to stderr") && /xterm-fg-1\b/.test(s.className),
+    ),
+  );
+  check(stderrColoured, "stderr is rendered in red");
+  await shot(ada.page, A, "run-ada");
+  await shot(bob.page, A, "run-bob");
+
+  // History: the finished run is listed and its stored output opens.
+  const row = await bob.page.waitForSelector('[data-testid="run-history"] .history-row', {
+    timeout: 10_000,
+  });
+  await row.click();
+  await waitFor("the past run's output", async () =>
+    (await outputText(bob.page, "past-output").catch(() => "")).includes("got Zed"),
+  );
+  await shot(bob.page, A, "run-history");
+  await bob.page.keyboard.press("Escape");
+
+  // Stop: an endless program is stopped from the other browser.
+  await ada.page.evaluate(() => {});
+  await api(args.base, "PATCH", `/api/sessions/${session.id}`, { title: "Run together" });
+  await caretToEnd(ada.page);
+  await ada.page.keyboard.type("\nimport time\nwhile True:\n    time.sleep(0.1)\n");
+  await waitForText(bob.page, "time.sleep(0.1)");
+  await ada.page.click('[data-testid="run-button"]');
+  await bob.page.waitForSelector('[data-testid="stop-button"]:not([disabled])', {
+    timeout: 20_000,
+  });
+  await waitFor(
+    "the program to wait for input",
+    async () =>
+      (await ada.page.getAttribute('[data-testid="run-status"]', "data-status")) === "running",
+  );
+  await ada.page.fill('[data-testid="stdin-input"]', "again");
+  await ada.page.press('[data-testid="stdin-input"]', "Enter");
+  await bob.page.click('[data-testid="stop-button"]');
+  await waitFor(
+    "the run to be stopped",
+    async () =>
+      (await ada.page.getAttribute('[data-testid="run-status"]', "data-status")) === "killed",
+    20_000,
+  );
+  await shot(ada.page, A, "run-stopped");
+  await ada.context.close();
+  await bob.context.close();
+}
+
+async function offline(browser) {
+  const session = await api(args.base, "POST", "/api/sessions", {
+    language: "python",
+    title: "Offline edits",
+  });
+  const ada = await person(browser, "Ada Lovelace", "#e5484d");
+  const bob = await person(browser, "Bob", "#0090ff");
+  await openSession([ada, bob], session.id);
+  const before = await editorText(ada.page);
+  // The app shell must be cached before the server goes away, or the reload has nothing to load.
+  await ada.page.evaluate(async () => {
+    const reg = await navigator.serviceWorker.ready;
+    return reg.active?.state;
+  });
+  await waitFor("the service worker to control the page", () =>
+    ada.page.evaluate(
+      async () => !!navigator.serviceWorker.controller || (await caches.has("playground-shell-v1")),
+    ),
+  );
+
+  await caretToEnd(ada.page);
+  await ada.page.keyboard.type("\nonline = 1");
+  await waitForText(bob.page, "online = 1");
+
+  await askDriver("stop_server");
+  await waitForStatus(ada.page, "offline");
+  await waitForStatus(bob.page, "offline");
+
+  await caretToEnd(ada.page);
+  await ada.page.keyboard.type("\nada_offline = 2");
+  await caretToEnd(bob.page);
+  await bob.page.keyboard.type("\nbob_offline = 3");
+  await shot(ada.page, A, "offline-ada");
+
+  // Give y-indexeddb a moment to write, then reload with the server still down.
+  await ada.page.waitForTimeout(500);
+  await ada.page.reload();
+  await waitForText(ada.page, "ada_offline = 2");
+  check(
+    (await editorText(ada.page)).includes("online = 1"),
+    "reloaded offline copy keeps earlier edits",
+  );
+  await caretToEnd(ada.page);
+  await ada.page.keyboard.type("\nafter_reload = 4");
+  await shot(ada.page, A, "offline-ada-reloaded");
+
+  await askDriver("start_server");
+  await waitForStatus(ada.page, "connected", 30_000);
+  await waitForStatus(bob.page, "connected", 30_000);
+  let seen = [];
+  const merged = await waitFor(
+    "both editors to converge",
+    async () => {
+      const [a, b] = [await editorText(ada.page), await editorText(bob.page)];
+      seen = [a, b];
+      return a === b && a.includes("bob_offline = 3") && b.includes("after_reload = 4") ? a : null;
+    },
+    30_000,
+  ).catch((err) => {
+    throw new Error(`${err.message}\nAda sees:\n${seen[0]}\nBob sees:\n${seen[1]}`);
+  });
+  for (const needle of ["online = 1", "ada_offline = 2", "bob_offline = 3", "after_reload = 4"]) {
+    check(count(merged, needle) === 1, `${needle} appears once in:\n${merged}`);
+  }
+  const firstLine = before.split("\n")[0] ?? "";
+  check(count(merged, firstLine) === 1, `the template appears once in:\n${merged}`);
+  // And the server has it: a fresh reader gets the same code.
+  const detail = await waitFor("the server to hold the merged code", async () => {
+    const d = await api(args.base, "GET", `/api/sessions/${session.id}`);
+    return d.code === merged ? d : null;
+  });
+  check(detail.code === merged, "server copy matches");
+  await shot(ada.page, A, "offline-converged-ada");
+  await shot(bob.page, A, "offline-converged-bob");
+  await ada.context.close();
+  await bob.context.close();
+}
+
+async function home(browser) {
+  await api(args.base, "POST", "/api/sessions", {
+    language: "rust",
+    title: "Borrow checker notes",
+  });
+  const hidden = await api(args.base, "POST", "/api/sessions", {
+    language: "go",
+    title: "Goroutines",
+    code: "package main // findme-xyz\n",
+  });
+  const newcomer = await person(browser, "", "", { firstVisit: true });
+  const { page } = newcomer;
+  await page.goto(`${args.base}/`);
+  await page.waitForSelector('[data-testid="session-list"]');
+  await shot(page, A, "home");
+  await page.fill('[data-testid="session-search"]', "findme-xyz");
+  await waitFor("search by code to narrow the list", async () => {
+    const titles = await page.$$eval(".session-title", (els) => els.map((e) => e.textContent));
+    return titles.length === 1 && titles[0] === "Goroutines";
+  });
+  await page.fill('[data-testid="session-search"]', "");
+  await page.click('[data-testid="new-session"]');
+  await page.fill('[data-testid="create-title"]', "My first session");
+  await page.selectOption('[data-testid="create-language"]', "javascript");
+  await shot(page, A, "create-dialog");
+  await page.click("button:has-text('Create session')");
+  await page.waitForURL(/\/s\//);
+  await page.waitForSelector('[data-testid="name-input"]');
+  await shot(page, A, "name-prompt");
+  await page.fill('[data-testid="name-input"]', "Newcomer");
+  await page.click("button:has-text('Join session')");
+  await page.waitForSelector('[data-testid="tour"]');
+  await shot(page, A, "tour");
+  await page.click("button:has-text('Next')");
+  await page.click("button:has-text('Skip tour')");
+  check((await page.$('[data-testid="tour"]')) === null, "tour skipped");
+  await waitForText(page, "console.log");
+  await page.reload();
+  await waitForStatus(page, "connected");
+  check((await page.$('[data-testid="tour"]')) === null, "tour remembered as done");
+  check((await page.$('[data-testid="name-input"]')) === null, "name remembered");
+
+  await page.setViewportSize({ width: 900, height: 700 });
+  await shot(page, A, "session-narrow");
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.click('button[aria-label="Settings"]');
+  await page.waitForSelector('[data-testid="settings-panel"]');
+  await shot(page, A, "settings");
+
+  // Deleting from the list asks first, then the session is gone.
+  await page.goto(`${args.base}/`);
+  const row = page.locator(".session-row", { hasText: "Goroutines" });
+  await row.hover();
+  await row.locator(".row-delete").click();
+  await shot(page, A, "delete-confirm");
+  await page.click("button:has-text('Delete')");
+  await waitFor(
+    "the deleted session to leave the list",
+    async () =>
+      !(await page.$$eval(".session-title", (els) => els.map((e) => e.textContent))).includes(
+        "Goroutines",
+      ),
+  );
+  const res = await fetch(`${args.base}/api/sessions/${hidden.id}`);
+  check(res.status === 404, "the server deleted it");
+  await newcomer.context.close();
+}
+
+const scenarios = { collab, run, offline, home };
+
+const browser = await launch(args.chromium);
+let failed = false;
+try {
+  const scenario = scenarios[args.scenario];
+  if (!scenario) throw new Error(`unknown scenario ${args.scenario}`);
+  await scenario(browser);
+  log(`scenario ${args.scenario}: passed`);
+} catch (err) {
+  failed = true;
+  log(`scenario ${args.scenario}: FAILED: ${err.stack ?? err}`);
+  for (const ctx of browser.contexts()) {
+    for (const [i, page] of ctx.pages().entries()) {
+      await page.screenshot({ path: `${A}/${args.scenario}-failure-${i}.png` }).catch(() => {});
+    }
+  }
+} finally {
+  await browser.close();
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,153 @@
+// Helpers for the browser tests: Debian's Chromium through playwright-core, a line
+// protocol to the pytest driver, and page probes that read what a person sees.
+import { mkdirSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { chromium } from "playwright-core";
+
+export function parseArgs(argv) {
+  const args = {
+    base: "",
+    scenario: "",
+    artifacts: "test-artifacts",
+    chromium: "/usr/bin/chromium",
+  };
+  for (let i = 2; i < argv.length; i += 2) {
+    const key = argv[i]?.replace(/^--/, "");
+    if (key && key in args) args[key] = argv[i + 1] ?? "";
+  }
+  if (!args.base || !args.scenario) {
+    throw new Error("usage: node e2e/collab.mjs --base URL --scenario NAME [--artifacts DIR]");
+  }
+  mkdirSync(args.artifacts, { recursive: true });
+  return args;
+}
+
+export async function launch(executablePath) {
+  return chromium.launch({
+    executablePath,
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+}
+
+/** A browser context for one person: their name remembered and the tour seen, unless a first visit. */
+export async function person(browser, name, color, { firstVisit = false, viewport } = {}) {
+  const context = await browser.newContext({ viewport: viewport ?? { width: 1280, height: 800 } });
+  if (!firstVisit)
+    await context.addInitScript(
+      ([n, c, t]) => {
+        if (!localStorage.getItem("playground.prefs")) {
+          localStorage.setItem(
+            "playground.prefs",
+            JSON.stringify({ name: n, color: c, theme: t, tourDone: true }),
+          );
+        }
+      },
+      [name, color, process.env.E2E_THEME ?? "dark"],
+    );
+  const page = await context.newPage();
+  page.on("pageerror", (err) => log(`[${name}] page error: ${err.message}`));
+  page.on("console", (msg) => {
+    if (msg.type() === "error" && !/ERR_CONNECTION_REFUSED|status of 404/.test(msg.text()))
+      log(`[${name}] console: ${msg.text()}`);
+  });
+  return { context, page, name };
+}
+
+export function log(message) {
+  process.stderr.write(`${message}\n`);
+}
+
+// The driver (tests/e2e/test_browser.py) reads JSON commands from stdout and answers "ok".
+const stdinLines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+
+export async function askDriver(cmd) {
+  process.stdout.write(`${JSON.stringify({ cmd })}\n`);
+  const { value, done } = await stdinLines.next();
+  if (done || value?.trim() !== "ok") throw new Error(`driver did not confirm ${cmd}: ${value}`);
+}
+
+export async function api(base, method, path, body) {
+  const res = await fetch(base + path, {
+    method,
+    headers: body ? { "content-type": "application/json" } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return res.status === 204 ? null : res.json();
+}
+
+export async function editorText(page) {
+  // Remote carets are widgets inside the lines: leave their name labels out.
+  return page.$$eval('[data-testid="editor"] .cm-line', (lines) =>
+    lines
+      .map((line) => {
+        const copy = line.cloneNode(true);
+        for (const w of copy.querySelectorAll(".cm-ySelectionCaret, .cm-widgetBuffer")) w.remove();
+        return copy.textContent ?? "";
+      })
+      .join("\n"),
+  );
+}
+
+export async function waitFor(what, probe, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    last = await probe();
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what} (last seen: ${JSON.stringify(last)})`);
+}
+
+export async function waitForText(page, needle, timeoutMs) {
+  return waitFor(
+    `editor of ${page.url()} to contain ${JSON.stringify(needle)}`,
+    async () => (await editorText(page)).includes(needle),
+    timeoutMs,
+  );
+}
+
+export async function connectionStatus(page) {
+  return page.textContent('[data-testid="connection-status"]');
+}
+
+export async function waitForStatus(page, status, timeoutMs = 20_000) {
+  await page.waitForFunction(
+    (s) => document.querySelector('[data-testid="connection-status"]')?.textContent === s,
+    status,
+    { timeout: timeoutMs },
+  );
+}
+
+export async function outputText(page, testId = "output") {
+  return page.$eval(`[data-testid="${testId}"] .xterm-rows`, (el) =>
+    [...el.children].map((row) => row.textContent ?? "").join("\n"),
+  );
+}
+
+/** Puts the caret at the very end of the document. */
+export async function caretToEnd(page) {
+  await page.click('[data-testid="editor"] .cm-content');
+  await page.keyboard.press("Control+End");
+}
+
+export async function shot(page, artifacts, name) {
+  await page.screenshot({ path: `${artifacts}/${name}.png` });
+}
+
+export function count(haystack, needle) {
+  return haystack.split(needle).length - 1;
+}
+
+export function check(condition, message) {
+  if (!condition) throw new Error(`check failed: ${message}`);
+}
