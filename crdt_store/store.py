@@ -93,6 +93,9 @@ class Store:
         except sqlite3.Error as exc:
             await self._close()
             raise StoreError(f"cannot open database {self.path}: {exc}") from exc
+        except BaseException:
+            await self._close()
+            raise
         return self
 
     async def __aexit__(

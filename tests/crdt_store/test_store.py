@@ -1,0 +1,171 @@
+"""The store on a real SQLite file: the log, snapshots, migrations, runs."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pycrdt import Doc, Map, Text
+
+from crdt_store import DocumentState, OutputChunk, RunRecord, Store, build_doc
+from crdt_store.schema import SCHEMA_VERSION
+from playground.errors import StoreError
+
+
+def _typing(n: int) -> tuple[bytes, list[bytes], list[str]]:
+    """An initial update, then n one-character updates, and the text after each."""
+    doc: Doc[Any] = Doc()
+    text = doc.get("code", type=Text)
+    meta = doc.get("meta", type=Map)
+    updates: list[bytes] = []
+    doc.observe(lambda event: updates.append(event.update))
+    with doc.transaction():
+        meta["language"] = "python"
+        meta["title"] = "t"
+    initial = updates.pop()
+    shadow = []
+    for i in range(n):
+        text.insert(len(text) if i % 3 else 0, chr(ord("a") + i % 26))
+        shadow.append(str(text))
+    return initial, updates, shadow
+
+
+async def test_log_snapshots_and_replay_agree(tmp_path: Path) -> None:
+    initial, updates, shadow = _typing(450)
+    async with Store(tmp_path / "db.sqlite") as store:
+        await store.create_session(
+            "s1", title="t", language="python", code="", initial_update=initial
+        )
+        for i, update in enumerate(updates):
+            stored = await store.append_updates(
+                "s1", [(update, "ada")], DocumentState(shadow[i], "python", "t", None)
+            )
+            assert stored[0].seq == i + 2
+            if stored[0].seq % 100 == 0:
+                doc = build_doc(None, [initial, *updates[: i + 1]])
+                await store.save_snapshot("s1", stored[0].seq, doc.get_update())
+
+        loaded = await store.load("s1")
+        assert loaded is not None and loaded.snapshot is not None
+        assert loaded.snapshot.seq == 400 and [u.seq for u in loaded.tail] == list(range(401, 452))
+        doc = build_doc(loaded.snapshot.state, [u.data for u in loaded.tail])
+        assert str(doc.get("code", type=Text)) == shadow[-1]
+
+        # Every past state, rebuilt from the nearest snapshot, equals the shadow copy.
+        assert (await store.document_at("s1", 0)).code == ""
+        assert (await store.document_at("s1", 1)).code == ""
+        for seq in (2, 99, 100, 101, 250, 400, 451):
+            assert (await store.document_at("s1", seq)).code == shadow[seq - 2]
+
+        stored_updates = await store.updates("s1")
+        times = [u.t for u in stored_updates]
+        assert times == sorted(times)
+        assert {u.author for u in stored_updates[1:]} == {"ada"}
+
+
+async def test_reopening_keeps_everything_and_schema_is_versioned(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    initial, updates, shadow = _typing(5)
+    async with Store(path) as store:
+        await store.create_session(
+            "s1", title="t", language="python", code="", initial_update=initial
+        )
+        await store.append_updates(
+            "s1", [(u, None) for u in updates], DocumentState(shadow[-1], "python", "t", None)
+        )
+    async with Store(path) as store:
+        assert await store.last_seq("s1") == 6
+        assert (await store.document_at("s1", 6)).code == shadow[-1]
+        # The cached head is rebuilt from the database after a restart.
+        more = await store.append_updates(
+            "s1", [(updates[0], None)], DocumentState(shadow[-1], "python", "t", None)
+        )
+        assert more[0].seq == 7
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT version FROM schema_version").fetchone() == (SCHEMA_VERSION,)
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+async def test_newer_schema_is_refused_not_overwritten(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    async with Store(path):
+        pass
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE schema_version SET version = 999")
+    with pytest.raises(RuntimeError, match="newer"):
+        async with Store(path):
+            pass
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT version FROM schema_version").fetchone() == (999,)
+
+
+async def test_store_refuses_to_start_twice(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite")
+    async with store:
+        with pytest.raises(RuntimeError):
+            await store.__aenter__()
+
+
+async def test_append_to_missing_or_deleted_session_fails(tmp_path: Path) -> None:
+    initial, updates, _ = _typing(2)
+    empty = DocumentState("", "python", "t", None)
+    async with Store(tmp_path / "db.sqlite") as store:
+        with pytest.raises(StoreError):
+            await store.append_updates("nope", [(updates[0], None)], empty)
+        await store.create_session(
+            "s1", title="t", language="python", code="", initial_update=initial
+        )
+        run = RunRecord(
+            id="r1", session_id="s1", language="python", user="ada", status="ok", exit_code=0
+        )
+        await store.save_run(run)
+        await store.append_output("r1", [OutputChunk(0, 1, "stdout", "hi\n")])
+        assert await store.delete_session("s1")
+        assert not await store.delete_session("s1")
+        assert await store.get_run("r1") is None
+        assert await store.get_output("r1") == []
+        with pytest.raises(StoreError):
+            await store.append_updates("s1", [(updates[0], None)], empty)
+
+
+async def test_search_treats_wildcards_literally(tmp_path: Path) -> None:
+    initial, _, _ = _typing(0)
+    async with Store(tmp_path / "db.sqlite") as store:
+        await store.create_session(
+            "a", title="100% done", language="python", code="x_y", initial_update=initial
+        )
+        await store.create_session(
+            "b", title="other", language="go", code="xay", initial_update=initial
+        )
+        assert [s.id for s in (await store.list_sessions(q="%"))[0]] == ["a"]
+        assert [s.id for s in (await store.list_sessions(q="x_y"))[0]] == ["a"]
+        assert [s.id for s in (await store.list_sessions(q="' OR 1=1 --"))[0]] == []
+        items, total = await store.list_sessions(language="go")
+        assert total == 1 and items[0].id == "b"
+
+
+async def test_runs_round_trip(tmp_path: Path) -> None:
+    async with Store(tmp_path / "db.sqlite") as store:
+        run = RunRecord(
+            id="r1",
+            session_id=None,
+            language="python",
+            user=None,
+            status="running",
+            started_at=5,
+            doc_seq=3,
+            code="print(1)",
+        )
+        await store.save_run(run)
+        run.status, run.exit_code, run.finished_at, run.duration_ms = "ok", 0, 9, 4
+        await store.save_run(run)
+        await store.append_output(
+            "r1", [OutputChunk(0, 6, "stdout", "1\n"), OutputChunk(1, 7, "stderr", "warn\n")]
+        )
+        again = await store.get_run("r1")
+        assert again == run
+        assert [c.data for c in await store.get_output("r1")] == ["1\n", "warn\n"]
+        assert again is not None and again.to_json()["status"] == "ok"
+        assert "code" not in again.to_json()
