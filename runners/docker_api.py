@@ -47,7 +47,8 @@ class AttachStream:
         if self._stdin_closed or not data:
             return
         try:
-            await asyncio.wait_for(self._stream.write_in(data), CALL_TIMEOUT_S)
+            async with asyncio.timeout(CALL_TIMEOUT_S):
+                await self._stream.write_in(data)
         except (aiohttp.ClientError, OSError, RuntimeError, TimeoutError) as exc:
             raise SandboxError(f"writing to the program's stdin failed: {exc}") from exc
 
@@ -103,8 +104,13 @@ class DockerAPI:
         self, what: str, make: Callable[[], Awaitable[T]], limit_s: float = CALL_TIMEOUT_S
     ) -> T:
         try:
-            return await asyncio.wait_for(make(), limit_s)
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
+            # when the call fails at the same moment (an engine that is gone fails fast).
+            async with asyncio.timeout(limit_s):
+                return await make()
         except aiodocker.DockerError as exc:
+            if exc.status == 900:  # aiodocker's code for "cannot connect"
+                raise RuntimeUnavailable(f"Docker engine unreachable: {exc.message}") from exc
             raise SandboxError(f"Docker {what} failed: {exc.message}") from exc
         except TimeoutError as exc:
             raise RuntimeUnavailable(f"Docker {what} timed out after {limit_s:g} s") from exc

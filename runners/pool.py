@@ -88,7 +88,8 @@ class WarmPool:
             self._wake.clear()
             await self._fill_once()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=5.0)
+                async with asyncio.timeout(5.0):
+                    await self._wake.wait()
 
     async def _fill_once(self) -> None:
         now = time.monotonic()

@@ -245,7 +245,8 @@ class Sandbox:
                     timed_out = not done
                 await self._kill()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(asyncio.shield(reader), DRAIN_S)
+                    async with asyncio.timeout(DRAIN_S):
+                        await asyncio.shield(reader)
         finally:
             for task in (reader, feeder, stop, cap):
                 task.cancel()

@@ -1,0 +1,83 @@
+"""Fixtures for the execution engine: a real `RunnerService` on the real Docker engine."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+
+from runners import Limits, OutputEvent, RunControl, RunnerConfig, RunnerService, RunResult
+from runners.sandbox import INSTANCE_LABEL
+
+# Short enough to keep the suite quick, long enough for any compiler here.
+TEST_TIME_LIMIT_S = 8.0
+
+
+@dataclass
+class Ran:
+    """A finished run as a user sees it."""
+
+    result: RunResult
+    events: list[OutputEvent]
+
+    @property
+    def stdout(self) -> str:
+        return "".join(e.data for e in self.events if e.stream == "stdout")
+
+    @property
+    def stderr(self) -> str:
+        return "".join(e.data for e in self.events if e.stream == "stderr")
+
+
+def containers_of(label: str) -> list[str]:
+    """Ids of all containers (running or not) carrying `label`."""
+    out = subprocess.run(
+        ["docker", "ps", "-aq", "--filter", f"label={label}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return out.stdout.split()
+
+
+async def run(
+    runner: RunnerService,
+    language: str,
+    code: str,
+    stdin: str = "",
+    *,
+    eof: bool = True,
+    time_limit_s: float | None = None,
+    control: RunControl | None = None,
+) -> Ran:
+    """Run `code` through the service and collect its output."""
+    events: list[OutputEvent] = []
+    control = control or RunControl(stdin.encode(), eof=eof)
+    result = await runner.execute(
+        runner.reserve("test"),
+        language,
+        code,
+        control=control,
+        on_output=events.append,
+        time_limit_s=time_limit_s,
+    )
+    seqs = [e.seq for e in events]
+    assert seqs == list(range(len(events))), "seq must count from 0 without gaps"
+    return Ran(result, events)
+
+
+@pytest.fixture
+async def runner() -> AsyncIterator[RunnerService]:
+    """A runner with no warm pool: every run gets a fresh container."""
+    config = RunnerConfig(limits=Limits(time_limit_s=TEST_TIME_LIMIT_S), pool_size=0)
+    async with RunnerService(config) as service:
+        if not await service.docker_available():
+            pytest.fail("no Docker engine answers: run scripts/ensure-docker.sh")
+        missing = [i.id for i in await service.languages() if not i.available]
+        assert not missing, f"images missing for {missing}: run `playground images build`"
+        yield service
+        # Every run's container is gone as soon as the run has ended.
+        assert containers_of(f"{INSTANCE_LABEL}={service.instance}") == []
+    assert containers_of(f"{INSTANCE_LABEL}={service.instance}") == []

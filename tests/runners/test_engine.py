@@ -1,0 +1,78 @@
+"""The engine's own failure modes: no Docker, missing images, leftovers, the pool."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from runners import LANGUAGES, Limits, RunnerConfig, RunnerService
+from runners.docker_api import DockerAPI
+from runners.errors import RuntimeUnavailable
+from runners.reaper import reap
+from runners.sandbox import INSTANCE_LABEL, Sandbox, instance_labels
+from tests.runners.conftest import containers_of, run
+
+
+async def test_without_docker_runs_fail_with_runtime_unavailable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-docker.sock")
+    async with RunnerService(RunnerConfig(pool_size=1)) as runner:
+        assert await runner.docker_available() is False
+        assert all(not info.available for info in await runner.languages())
+        ran = await run(runner, "python", "print(1)")
+    assert ran.result.status == "error"
+    assert isinstance(ran.result.error, RuntimeUnavailable)
+    assert ran.result.error.code == "runtime_unavailable"
+
+
+@pytest.mark.docker
+async def test_a_missing_image_is_a_clear_error_not_a_pull() -> None:
+    config = RunnerConfig(image_prefix="playground-not-built", pool_size=0)
+    async with RunnerService(config) as runner:
+        infos = await runner.languages()
+        assert not any(info.available for info in infos)
+        ran = await run(runner, "python", "print(1)")
+    assert ran.result.status == "error"
+    assert ran.result.error is not None
+    assert "playground images build" in ran.result.error.message
+
+
+@pytest.mark.docker
+async def test_the_reaper_removes_containers_of_dead_servers() -> None:
+    proc = await asyncio.create_subprocess_exec("true")
+    await proc.wait()
+    labels = {**instance_labels("crashed-server"), "playground.pid": str(proc.pid)}
+    api = DockerAPI()
+    python = next(lang for lang in LANGUAGES if lang.id == "python")
+    leftover = await Sandbox.prepare(
+        api, python, python.image("playground"), Limits(), labels, tracked=set()
+    )
+    try:
+        assert containers_of(f"{INSTANCE_LABEL}=crashed-server") == [leftover.id[:12]]
+        removed = await reap(api, "some-live-server", set())
+        assert removed >= 1
+        assert containers_of(f"{INSTANCE_LABEL}=crashed-server") == []
+    finally:
+        await leftover.remove()
+        await api.close()
+
+
+@pytest.mark.docker
+async def test_warm_pool_containers_are_used_once_and_removed_on_exit() -> None:
+    config = RunnerConfig(
+        limits=Limits(time_limit_s=8),
+        pool_size=1,
+        languages=tuple(lang for lang in LANGUAGES if lang.id in ("python", "bash")),
+    )
+    async with RunnerService(config) as runner:
+        label = f"{INSTANCE_LABEL}={runner.instance}"
+        # A file left behind by one run is not there for the next: no reuse.
+        first = await run(runner, "bash", "echo secret > /sandbox/left; ls /sandbox")
+        second = await run(runner, "bash", "ls /sandbox; cat /sandbox/left 2>&1 || true")
+        assert first.result.status == "ok" and "left" in first.stdout
+        assert "secret" not in second.stdout
+        assert containers_of(label), "the pool keeps warm containers"
+    assert containers_of(label) == []
