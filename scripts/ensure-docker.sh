@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Makes sure a Docker engine answers. On a Debian machine as root it installs
 # Debian's docker.io and starts dockerd with no bridge network: runs never get a
-# network, and nothing here may send traffic anywhere.
+# network, and nothing here may send traffic anywhere. It also installs debootstrap,
+# which building the language images without a registry needs.
 set -euo pipefail
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && ! command -v debootstrap >/dev/null 2>&1; then
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends debootstrap
+fi
 if docker info >/dev/null 2>&1; then
   exit 0
 fi
