@@ -166,6 +166,20 @@ async def history_floor(store: Store, session_id: str) -> int:
     return int(row[0]) - 1
 
 
+async def seq_at(store: Store, session_id: str, at_ms: int) -> int:
+    """The seq the document stood at at time `at_ms` (0: before the first edit).
+
+    Unlike `Store.seq_at` this also counts snapshots, whose `t` is that of their seq,
+    so a moment whose updates retention deleted still resolves to the kept snapshot."""
+    row = await _one(
+        store,
+        "SELECT MAX(seq) FROM (SELECT MAX(seq) AS seq FROM updates WHERE session_id = ?"
+        " AND t <= ? UNION ALL SELECT MAX(seq) FROM snapshots WHERE session_id = ? AND t <= ?)",
+        (session_id, at_ms, session_id, at_ms),
+    )
+    return int(row[0]) if row and row[0] is not None else 0
+
+
 # -- retention ---------------------------------------------------------------------
 
 

@@ -24,7 +24,7 @@ from starlette.routing import Route
 
 from crdt_store import Store, now_ms
 from crdt_store.archive import export_session, import_session, plan_import
-from crdt_store.history import FOREVER, Retention, history_floor, timeline
+from crdt_store.history import FOREVER, Retention, history_floor, seq_at, timeline
 
 from .errors import BadRequest, NotFound, PayloadTooLarge, PlaygroundError
 from .http import query_int
@@ -91,7 +91,7 @@ async def get_snapshot(request: Request) -> Response:
     if seq_param >= 0:
         seq = min(seq_param, await store.last_seq(session_id))
     elif at >= 0:
-        seq = await store.seq_at(session_id, at)
+        seq = await seq_at(store, session_id, at)
     else:
         await _flush(request, session_id)
         seq = await store.last_seq(session_id)
