@@ -165,10 +165,8 @@ async function run(browser) {
   await bob.page.keyboard.press("Escape");
 
   // Stop: an endless program is stopped from the other browser.
-  await ada.page.evaluate(() => {});
-  await api(args.base, "PATCH", `/api/sessions/${session.id}`, { title: "Run together" });
   await caretToEnd(ada.page);
-  await ada.page.keyboard.type("\nimport time\nwhile True:\n    time.sleep(0.1)\n");
+  await ada.page.keyboard.type("\nimport time\nwhile True:\ntime.sleep(0.1)\n");
   await waitForText(bob.page, "time.sleep(0.1)");
   await ada.page.click('[data-testid="run-button"]');
   await bob.page.waitForSelector('[data-testid="stop-button"]:not([disabled])', {
@@ -189,6 +187,24 @@ async function run(browser) {
     20_000,
   );
   await shot(ada.page, A, "run-stopped");
+
+  // Replay: scrub to the start and the code is as created; the end has the later edits.
+  await ada.page.click('[data-testid="replay-button"]');
+  const replayCode = async () =>
+    ada.page.$$eval('[data-testid="replay-code"] .cm-line', (ls) => ls.map((l) => l.textContent).join("\n"));
+  await waitFor("replay to show the latest code", async () => (await replayCode()).includes("time.sleep(0.1)"));
+  await ada.page.focus('[data-testid="replay-slider"]');
+  await ada.page.keyboard.press("Home");
+  await waitFor("replay at the start to show the created code", async () => {
+    const code = await replayCode();
+    return code.includes("import sys") && !code.includes("time.sleep");
+  });
+  await shot(ada.page, A, "replay");
+  await ada.page.click(".replay-mark");
+  await waitFor("a run marker to open that run's output", async () =>
+    (await outputText(ada.page, "past-output").catch(() => "")).includes("hello from the sandbox"),
+  );
+  await ada.page.keyboard.press("Escape");
   await ada.context.close();
   await bob.context.close();
 }
@@ -303,6 +319,7 @@ async function home(browser) {
   await page.fill('[data-testid="name-input"]', "Newcomer");
   await page.click("button:has-text('Join session')");
   await page.waitForSelector('[data-testid="tour"]');
+  await page.waitForTimeout(400);
   await shot(page, A, "tour");
   await page.click("button:has-text('Next')");
   await page.click("button:has-text('Skip tour')");

@@ -73,3 +73,23 @@ describe("ApiClient", () => {
     await expect(client.limits()).resolves.toBeNull();
   });
 });
+
+describe("ApiClient.timeline", () => {
+  it("follows the server's cursor pages to the end", async () => {
+    const pages: Record<string, unknown> = {
+      "": { events: [{ t: 1, kind: "edit", seq: 1 }], next: "c2" },
+      c2: { events: [{ t: 2, kind: "run_started", run_id: "r" }], next: null },
+    };
+    const { client, calls } = server((url) => {
+      const cursor = new URL(url, "http://x").searchParams.get("cursor") ?? "";
+      return json(pages[cursor]);
+    });
+    const { events, complete } = await client.timeline("s1", { since: 0 });
+    expect(events.map((e) => e.t)).toEqual([1, 2]);
+    expect(complete).toBe(true);
+    expect(calls.map((c) => c.url)).toEqual([
+      "/api/sessions/s1/timeline?since=0",
+      "/api/sessions/s1/timeline?since=0&cursor=c2",
+    ]);
+  });
+});

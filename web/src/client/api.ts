@@ -119,17 +119,29 @@ export class ApiClient {
     return { ...run, output: Array.isArray(raw.output) ? raw.output : [] };
   }
 
-  timeline(
+  /** The session's history events in time order, following the server's pages (`next`). */
+  async timeline(
     id: string,
-    range: { since?: number; until?: number } = {},
-  ): Promise<{
-    events: TimelineEvent[];
-  }> {
-    const params = new URLSearchParams();
-    if (range.since !== undefined) params.set("since", String(range.since));
-    if (range.until !== undefined) params.set("until", String(range.until));
-    const qs = params.toString();
-    return this.request("GET", `/api/sessions/${enc(id)}/timeline${qs ? `?${qs}` : ""}`);
+    range: { since?: number; until?: number; limit?: number; maxPages?: number } = {},
+  ): Promise<{ events: TimelineEvent[]; complete: boolean }> {
+    const events: TimelineEvent[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page < (range.maxPages ?? 50); page++) {
+      const params = new URLSearchParams();
+      if (range.since !== undefined) params.set("since", String(range.since));
+      if (range.until !== undefined) params.set("until", String(range.until));
+      if (range.limit !== undefined) params.set("limit", String(range.limit));
+      if (cursor !== null) params.set("cursor", cursor);
+      const qs = params.toString();
+      const body: { events: TimelineEvent[]; next?: string | null } = await this.request(
+        "GET",
+        `/api/sessions/${enc(id)}/timeline${qs ? `?${qs}` : ""}`,
+      );
+      events.push(...body.events);
+      cursor = body.next ?? null;
+      if (cursor === null) return { events, complete: true };
+    }
+    return { events, complete: false };
   }
 
   snapshot(id: string, at?: number): Promise<Snapshot> {

@@ -78,6 +78,8 @@ export class DocConnection {
     this.provider.on("sync", this.onSync);
     this.provider.on("closed", this.onClosed);
     this.provider.awareness.on("change", this.onAwareness);
+    // The local state was set before the listener: list ourselves right away.
+    this.onAwareness();
   }
 
   get state(): ConnectionState {

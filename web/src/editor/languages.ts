@@ -46,6 +46,11 @@ const LABELS: Record<string, string> = {
   java: "Java",
 };
 
+/** "Python 3.11.2" → "3.11.2": the first version number in a tool's version banner. */
+export function shortVersion(version: string): string {
+  return /\d+\.\d+(?:\.\d+)?/.exec(version)?.[0] ?? version;
+}
+
 export function languageLabel(id: string): string {
   return LABELS[id] ?? id;
 }

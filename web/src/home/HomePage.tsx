@@ -7,6 +7,7 @@ import { sessionPath } from "../client/urls";
 import { Icon } from "../components/Icon";
 import { ThemeToggle } from "../components/ThemeToggle";
 import { useToast } from "../components/Toasts";
+import { shortVersion } from "../editor/languages";
 import { CreateSessionDialog } from "./CreateSessionDialog";
 import { SessionList } from "./SessionList";
 
@@ -109,7 +110,9 @@ export function HomePage() {
                   data-testid={`sample-${l.id}`}
                 >
                   <span className={`lang-badge lang-${l.id}`}>{l.name}</span>
-                  <span className="sample-version">{l.version}</span>
+                  <span className="sample-version" title={l.version}>
+                    {shortVersion(l.version)}
+                  </span>
                   {!l.available && <span className="sample-missing">not installed</span>}
                 </button>
               ))}

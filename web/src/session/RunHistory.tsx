@@ -19,13 +19,17 @@ import { TerminalSink } from "./terminalSink";
 export function RunHistory({
   runs,
   loading,
+  failed,
   onOpen,
 }: {
   runs: Run[];
   loading: boolean;
+  failed: boolean;
   onOpen: (run: Run) => void;
 }) {
   if (loading && runs.length === 0) return <div className="history-empty">Loading runs…</div>;
+  if (failed && runs.length === 0)
+    return <div className="history-empty">The run history is unavailable while offline.</div>;
   if (runs.length === 0)
     return <div className="history-empty">Runs of this session will be listed here.</div>;
   return (

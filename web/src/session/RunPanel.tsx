@@ -9,6 +9,8 @@ export interface RunPanelProps {
   active: boolean;
   /** The run channel is connected. */
   ready: boolean;
+  /** The run channel has failed to connect repeatedly. */
+  offline: boolean;
   onRun: () => void;
   onStop: () => void;
   onStdin: (line: string) => void;
@@ -81,7 +83,9 @@ export function RunPanel(props: RunPanelProps) {
           {run ? (
             <RunStatus run={run} />
           ) : (
-            <span className="muted">{ready ? "No runs yet" : "Runner connecting…"}</span>
+            <span className="muted">
+              {ready ? "No runs yet" : props.offline ? "Runner offline" : "Runner connecting…"}
+            </span>
           )}
         </div>
         <button

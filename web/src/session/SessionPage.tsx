@@ -119,6 +119,12 @@ export function SessionPage({ id }: { id: string }) {
         onHelp={() => setOverlay("help")}
         onReplay={data.hasTimeline ? () => setOverlay("replay") : null}
       />
+      {doc.state === "offline" && (
+        <div className="offline-banner" role="status">
+          You are offline. Keep editing: your changes are saved in this browser and merge when the
+          server is back.
+        </div>
+      )}
       <main className="workspace">
         <div className="editor-pane">
           {doc.conn ? (
@@ -137,6 +143,7 @@ export function SessionPage({ id }: { id: string }) {
             run={runs.run}
             active={runs.active}
             ready={runs.state === "connected"}
+            offline={runs.state === "offline"}
             onRun={run}
             onStop={stop}
             onStdin={(line) => {
@@ -155,6 +162,7 @@ export function SessionPage({ id }: { id: string }) {
             <RunHistory
               runs={data.runs}
               loading={data.runsLoading}
+              failed={data.runsError}
               onOpen={(r) => setViewing({ id: r.id, run: r })}
             />
           </section>

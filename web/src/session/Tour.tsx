@@ -108,6 +108,14 @@ function placeCard(rect: DOMRect | null): React.CSSProperties {
   if (!rect) return { left: "50%", top: "40%", transform: "translate(-50%, -50%)", width };
   const vw = window.innerWidth;
   const vh = window.innerHeight;
+  if (rect.height > vh / 2) {
+    // A big target (the editor): the card sits inside it, lower right, clear of the code.
+    return {
+      left: Math.min(vw - width - 12, rect.right - width - 24),
+      top: rect.bottom - 220,
+      width,
+    };
+  }
   const left = Math.max(12, Math.min(vw - width - 12, rect.left));
   if (rect.bottom + 190 < vh) return { left, top: rect.bottom + 14, width };
   if (rect.top - 190 > 0) return { left, top: rect.top - 190, width };

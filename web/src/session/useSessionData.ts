@@ -7,6 +7,8 @@ export interface SessionData {
   notFound: boolean;
   runs: Run[];
   runsLoading: boolean;
+  /** The history could not be fetched (offline). */
+  runsError: boolean;
   refreshRuns: () => void;
   /** `undefined` while loading, `null` when the server does not publish limits. */
   limits: Limits | null | undefined;
@@ -20,6 +22,7 @@ export function useSessionData(id: string, runsVersion: number): SessionData {
   const [notFound, setNotFound] = useState(false);
   const [runs, setRuns] = useState<Run[]>([]);
   const [runsLoading, setRunsLoading] = useState(true);
+  const [runsError, setRunsError] = useState(false);
   const [limits, setLimits] = useState<Limits | null | undefined>(undefined);
   const [hasTimeline, setHasTimeline] = useState(false);
   const [tick, setTick] = useState(0);
@@ -34,14 +37,17 @@ export function useSessionData(id: string, runsVersion: number): SessionData {
         setRunsLoading(false);
       },
       (err: unknown) => {
-        if (live && err instanceof ApiError && err.status === 404) setNotFound(true);
+        if (!live) return;
+        if (err instanceof ApiError && err.status === 404) setNotFound(true);
+        setRunsLoading(false);
+        setRunsError(true);
       },
     );
     api.limits().then(
       (l) => live && setLimits(l),
       () => live && setLimits(null),
     );
-    api.timeline(id, { until: 0 }).then(
+    api.timeline(id, { until: 0, limit: 1, maxPages: 1 }).then(
       () => live && setHasTimeline(true),
       () => live && setHasTimeline(false),
     );
@@ -59,6 +65,7 @@ export function useSessionData(id: string, runsVersion: number): SessionData {
         if (!live) return;
         setRuns(list);
         setRunsLoading(false);
+        setRunsError(false);
       },
       () => live && setRunsLoading(false),
     );
@@ -68,5 +75,5 @@ export function useSessionData(id: string, runsVersion: number): SessionData {
   }, [id, runsVersion, tick]);
 
   const refreshRuns = useCallback(() => setTick((t) => t + 1), []);
-  return { detail, notFound, runs, runsLoading, refreshRuns, limits, hasTimeline };
+  return { detail, notFound, runs, runsLoading, runsError, refreshRuns, limits, hasTimeline };
 }
