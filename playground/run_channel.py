@@ -23,7 +23,7 @@ from runners import OutputEvent, RunControl, RunnerError, RunnerService, RunResu
 from runners.errors import RunInProgress, RuntimeUnavailable, UnknownLanguage
 from runners.languages import get_language
 
-from .errors import CLOSE_NOT_FOUND, CLOSE_TOO_SLOW, NotFound
+from .errors import CLOSE_NOT_FOUND, CLOSE_TOO_SLOW, PlaygroundError
 
 log = logging.getLogger("playground.runs")
 
@@ -86,6 +86,7 @@ class _Run:
     time_limit_s: float | None
     output: list[OutputChunk] = field(default_factory=list)
     pending: list[OutputChunk] = field(default_factory=list)
+    ended: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
 
 
@@ -181,7 +182,7 @@ class SessionRuns:
                 await self.start_run(user, stdin or "")
             except RunnerError as exc:
                 sub.send(error_frame(exc.code, exc.message))
-            except NotFound as exc:
+            except PlaygroundError as exc:  # unknown session, the database failing
                 sub.send(error_frame(exc.code, exc.message))
         elif kind in ("stdin", "stop"):
             if self.active is None:
@@ -276,12 +277,14 @@ class SessionRuns:
         except UnknownLanguage as exc:
             self.broadcast(error_frame(exc.code, exc.message))
         finally:
-            writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await writer
-            await asyncio.shield(self._finish(run, result))
+            # Never cancel the writer mid-write: it finishes its batch and stops.
+            run.ended.set()
+            await asyncio.shield(self._finish(run, result, writer))
 
-    async def _finish(self, run: _Run, result: RunResult | None) -> None:
+    async def _finish(
+        self, run: _Run, result: RunResult | None, writer: asyncio.Task[None]
+    ) -> None:
+        await asyncio.gather(writer, return_exceptions=True)
         record = run.record
         if result is None:
             t = now_ms()
@@ -311,8 +314,10 @@ class SessionRuns:
 
     async def _store_output(self, run: _Run) -> None:
         # Output reaches the database in small batches while the run goes on.
-        while True:
-            await asyncio.sleep(STORE_FLUSH_S)
+        while not run.ended.is_set():
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(STORE_FLUSH_S):
+                    await run.ended.wait()
             if run.pending:
                 batch, run.pending = run.pending, []
                 try:
