@@ -191,8 +191,12 @@ async function run(browser) {
   // Replay: scrub to the start and the code is as created; the end has the later edits.
   await ada.page.click('[data-testid="replay-button"]');
   const replayCode = async () =>
-    ada.page.$$eval('[data-testid="replay-code"] .cm-line', (ls) => ls.map((l) => l.textContent).join("\n"));
-  await waitFor("replay to show the latest code", async () => (await replayCode()).includes("time.sleep(0.1)"));
+    ada.page.$$eval('[data-testid="replay-code"] .cm-line', (ls) =>
+      ls.map((l) => l.textContent).join("\n"),
+    );
+  await waitFor("replay to show the latest code", async () =>
+    (await replayCode()).includes("time.sleep(0.1)"),
+  );
   await ada.page.focus('[data-testid="replay-slider"]');
   await ada.page.keyboard.press("Home");
   await waitFor("replay at the start to show the created code", async () => {
@@ -225,7 +229,7 @@ async function offline(browser) {
   });
   await waitFor("the service worker to control the page", () =>
     ada.page.evaluate(
-      async () => !!navigator.serviceWorker.controller || (await caches.has("playground-shell-v1")),
+      async () => !!navigator.serviceWorker.controller || (await caches.has("playground-shell-v2")),
     ),
   );
 

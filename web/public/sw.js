@@ -1,25 +1,18 @@
 // Keeps the app shell (index.html and its hashed assets) so that a session page opens
 // while the server is unreachable; the document itself comes from IndexedDB. API calls and
 // sockets are never cached.
-const CACHE = "playground-shell-v1";
+const CACHE = "playground-shell-v2";
 
 async function cacheShell() {
   const cache = await caches.open(CACHE);
-  const res = await fetch("/", { cache: "no-store" });
-  if (!res.ok) return;
-  const html = await res.clone().text();
-  await cache.put("/", res);
-  const assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+|\/favicon\.svg)"/g)].map((m) => m[1]);
-  for (const url of assets) {
-    const r = await fetch(url);
-    if (!r.ok) continue;
-    await cache.put(url, r.clone());
-    if (url.endsWith(".css")) {
-      const css = await r.text();
-      const fonts = [...css.matchAll(/url\((\/assets\/[^)]+)\)/g)].map((m) => m[1]);
-      await Promise.all(fonts.map((f) => fetch(f).then((fr) => fr.ok && cache.put(f, fr))));
-    }
-  }
+  const [page, manifest] = await Promise.all([
+    fetch("/", { cache: "no-store" }),
+    fetch("/shell-manifest.json", { cache: "no-store" }),
+  ]);
+  if (!page.ok || !manifest.ok) return;
+  await cache.put("/", page);
+  const files = await manifest.json();
+  await cache.addAll(["/favicon.svg", ...files]);
 }
 
 self.addEventListener("install", (event) => {

@@ -1,8 +1,13 @@
+import { lazy, Suspense } from "react";
 import { ToastProvider } from "../components/Toasts";
 import { HomePage } from "../home/HomePage";
-import { SessionPage } from "../session/SessionPage";
 import { Link, matchRoute, usePathname } from "./router";
 import { useResolvedTheme } from "./theme";
+
+// The session page carries the editor, terminal and CRDT stack: loaded only when opened.
+const SessionPage = lazy(() =>
+  import("../session/SessionPage").then((m) => ({ default: m.SessionPage })),
+);
 
 export function App() {
   useResolvedTheme();
@@ -10,7 +15,11 @@ export function App() {
   return (
     <ToastProvider>
       {route.page === "home" && <HomePage />}
-      {route.page === "session" && <SessionPage key={route.id} id={route.id} />}
+      {route.page === "session" && (
+        <Suspense fallback={<div className="loading">Opening session…</div>}>
+          <SessionPage key={route.id} id={route.id} />
+        </Suspense>
+      )}
       {route.page === "not-found" && (
         <div className="empty-page">
           <h1>Page not found</h1>

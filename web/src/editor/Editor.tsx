@@ -25,7 +25,7 @@ import { useEffect, useRef } from "react";
 import { yCollab, yUndoManagerKeymap } from "y-codemirror.next";
 import type { Awareness } from "y-protocols/awareness";
 import * as Y from "yjs";
-import { languageSupport } from "./languages";
+import { loadLanguage } from "./languages";
 import { editorTheme, highlight } from "./theme";
 
 /** Editing basics shared by the live editor and the read-only replay view. */
@@ -77,7 +77,6 @@ export function Editor({ code, awareness, language, onRun }: EditorProps) {
   const onRunRef = useRef(onRun);
   onRunRef.current = onRun;
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the language is applied by the effect below; recreating the view would drop the undo stack.
   useEffect(() => {
     if (!host.current) return;
     const undoManager = new Y.UndoManager(code);
@@ -99,7 +98,7 @@ export function Editor({ code, awareness, language, onRun }: EditorProps) {
           ),
           keymap.of(yUndoManagerKeymap),
           baseExtensions(),
-          languageSlot.current.of(languageSupport(language)),
+          languageSlot.current.of([]),
           yCollab(code, awareness, { undoManager }),
           EditorView.editorAttributes.of({ "data-testid": "editor" }),
           EditorView.contentAttributes.of({ "aria-label": "Code editor" }),
@@ -114,11 +113,16 @@ export function Editor({ code, awareness, language, onRun }: EditorProps) {
     };
   }, [code, awareness]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new view (code or awareness changed) needs its language too.
   useEffect(() => {
-    view.current?.dispatch({
-      effects: languageSlot.current.reconfigure(languageSupport(language)),
+    let live = true;
+    void loadLanguage(language).then((support) => {
+      if (live) view.current?.dispatch({ effects: languageSlot.current.reconfigure(support) });
     });
-  }, [language]);
+    return () => {
+      live = false;
+    };
+  }, [language, code, awareness]);
 
   return <div className="editor-host" ref={host} />;
 }
@@ -127,6 +131,7 @@ export function Editor({ code, awareness, language, onRun }: EditorProps) {
 export function CodeView({ text, language }: { text: string; language: string }) {
   const host = useRef<HTMLDivElement>(null);
   useEffect(() => {
+    const slot = new Compartment();
     if (!host.current) return;
     const v = new EditorView({
       parent: host.current,
@@ -134,14 +139,21 @@ export function CodeView({ text, language }: { text: string; language: string })
         doc: text,
         extensions: [
           baseExtensions(),
-          languageSupport(language),
+          slot.of([]),
           EditorState.readOnly.of(true),
           EditorView.editable.of(false),
           EditorView.editorAttributes.of({ "data-testid": "replay-code" }),
         ],
       }),
     });
-    return () => v.destroy();
+    let live = true;
+    void loadLanguage(language).then((support) => {
+      if (live) v.dispatch({ effects: slot.reconfigure(support) });
+    });
+    return () => {
+      live = false;
+      v.destroy();
+    };
   }, [text, language]);
   return <div className="editor-host" ref={host} />;
 }

@@ -1,35 +1,59 @@
-import { cpp } from "@codemirror/lang-cpp";
-import { go } from "@codemirror/lang-go";
-import { java } from "@codemirror/lang-java";
-import { javascript } from "@codemirror/lang-javascript";
-import { python } from "@codemirror/lang-python";
-import { rust } from "@codemirror/lang-rust";
-import { StreamLanguage } from "@codemirror/language";
-import { ruby } from "@codemirror/legacy-modes/mode/ruby";
-import { shell } from "@codemirror/legacy-modes/mode/shell";
 import type { Extension } from "@codemirror/state";
 
-/** Syntax support per language id of `/api/languages`; unknown ids get plain text. */
-const SUPPORT: Record<string, () => Extension> = {
-  python: () => python(),
-  javascript: () => javascript(),
-  js: () => javascript(),
-  node: () => javascript(),
-  typescript: () => javascript({ typescript: true }),
-  ts: () => javascript({ typescript: true }),
-  c: () => cpp(),
-  cpp: () => cpp(),
-  "c++": () => cpp(),
-  rust: () => rust(),
-  go: () => go(),
-  bash: () => StreamLanguage.define(shell),
-  sh: () => StreamLanguage.define(shell),
-  ruby: () => StreamLanguage.define(ruby),
-  java: () => java(),
+/**
+ * Syntax support per language id of `/api/languages`, each loaded on first use so the
+ * grammars of languages nobody opens are never downloaded. Unknown ids get plain text.
+ */
+const LOADERS: Record<string, () => Promise<Extension>> = {
+  python: () => import("@codemirror/lang-python").then((m) => m.python()),
+  javascript: () => import("@codemirror/lang-javascript").then((m) => m.javascript()),
+  typescript: () =>
+    import("@codemirror/lang-javascript").then((m) => m.javascript({ typescript: true })),
+  c: () => import("@codemirror/lang-cpp").then((m) => m.cpp()),
+  cpp: () => import("@codemirror/lang-cpp").then((m) => m.cpp()),
+  rust: () => import("@codemirror/lang-rust").then((m) => m.rust()),
+  go: () => import("@codemirror/lang-go").then((m) => m.go()),
+  java: () => import("@codemirror/lang-java").then((m) => m.java()),
+  bash: () => legacy(import("@codemirror/legacy-modes/mode/shell").then((m) => m.shell)),
+  ruby: () => legacy(import("@codemirror/legacy-modes/mode/ruby").then((m) => m.ruby)),
 };
 
-export function languageSupport(id: string): Extension {
-  return SUPPORT[id.toLowerCase()]?.() ?? [];
+const ALIASES: Record<string, string> = {
+  js: "javascript",
+  node: "javascript",
+  ts: "typescript",
+  "c++": "cpp",
+  sh: "bash",
+};
+
+async function legacy(
+  mode: Promise<import("@codemirror/language").StreamParser<unknown>>,
+): Promise<Extension> {
+  const [{ StreamLanguage }, parser] = await Promise.all([import("@codemirror/language"), mode]);
+  return StreamLanguage.define(parser);
+}
+
+const cache = new Map<string, Promise<Extension>>();
+
+export function loadLanguage(id: string): Promise<Extension> {
+  const key = ALIASES[id.toLowerCase()] ?? id.toLowerCase();
+  const loader = LOADERS[key];
+  if (!loader) return Promise.resolve([]);
+  let pending = cache.get(key);
+  if (!pending) {
+    pending = loader().catch(() => {
+      // Offline with the grammar never fetched: plain text until the next try.
+      cache.delete(key);
+      return [];
+    });
+    cache.set(key, pending);
+  }
+  return pending;
+}
+
+/** "Python 3.11.2" → "3.11.2": the first version number in a tool's version banner. */
+export function shortVersion(version: string): string {
+  return /\d+\.\d+(?:\.\d+)?/.exec(version)?.[0] ?? version;
 }
 
 /** Short labels for badges when the server's language list is not at hand. */
@@ -45,11 +69,6 @@ const LABELS: Record<string, string> = {
   ruby: "Ruby",
   java: "Java",
 };
-
-/** "Python 3.11.2" → "3.11.2": the first version number in a tool's version banner. */
-export function shortVersion(version: string): string {
-  return /\d+\.\d+(?:\.\d+)?/.exec(version)?.[0] ?? version;
-}
 
 export function languageLabel(id: string): string {
   return LABELS[id] ?? id;
