@@ -1,0 +1,253 @@
+"""The run channel and run endpoints through the real server (uvicorn subprocess)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import websockets
+
+from tests.conftest import ServerProcess
+from tests.runners.conftest import containers_of
+from tests.yjs_client import PyClient
+
+pytestmark = pytest.mark.docker
+
+
+class RunSocket:
+    """A run-channel client collecting every frame it receives."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.frames: list[dict[str, Any]] = []
+
+    @classmethod
+    async def open(cls, server: ServerProcess, session_id: str) -> RunSocket:
+        ws = await websockets.connect(f"{server.ws_url}/ws/run/{session_id}", max_size=None)
+        return cls(ws)
+
+    async def send(self, frame: dict[str, Any] | str) -> None:
+        await self.ws.send(frame if isinstance(frame, str) else json.dumps(frame))
+
+    async def next(self, kind: str, timeout: float = 20.0) -> dict[str, Any]:
+        async with asyncio.timeout(timeout):
+            while True:
+                frame = json.loads(await self.ws.recv())
+                self.frames.append(frame)
+                if frame["type"] == kind:
+                    return frame
+
+    def output(self, run_id: str) -> list[dict[str, Any]]:
+        return [f for f in self.frames if f["type"] == "output" and f["run_id"] == run_id]
+
+    async def close(self) -> None:
+        await self.ws.close()
+
+
+def joined(frames: list[dict[str, Any]], stream: str = "stdout") -> str:
+    return "".join(f["data"] for f in frames if f["stream"] == stream)
+
+
+async def test_every_client_sees_the_run_and_late_joiners_catch_up(
+    server: ServerProcess,
+) -> None:
+    code = "import time\nfor i in range(3):\n    print('line', i)\n    time.sleep(0.2)\n"
+    session = server.create_session(language="python", code=code)
+    a = await RunSocket.open(server, session["id"])
+    b = await RunSocket.open(server, session["id"])
+    assert (await a.next("state"))["active_run"] is None
+    await b.next("state")
+    await a.send({"type": "run", "user": "ada"})
+    started = await b.next("run_started")
+    run_id = started["run"]["id"]
+    assert started["run"]["user"] == "ada"
+    # A third client joins mid-run and gets the run so far.
+    c = await RunSocket.open(server, session["id"])
+    state = await c.next("state")
+    assert state["active_run"]["id"] == run_id
+    for sock in (a, b, c):
+        finished = await sock.next("run_finished")
+        assert finished["run"]["status"] == "ok"
+        assert finished["run"]["exit_code"] == 0
+    for sock in (a, b):
+        out = sock.output(run_id)
+        assert [f["seq"] for f in out] == list(range(len(out)))
+        assert joined(out) == "line 0\nline 1\nline 2\n"
+    seen_by_c = state["output"] + c.output(run_id)
+    assert sorted(f["seq"] for f in seen_by_c) == list(range(len(a.output(run_id))))
+    late = await RunSocket.open(server, session["id"])
+    after = await late.next("state")
+    assert after["active_run"]["status"] == "ok"
+    assert joined(after["output"]) == "line 0\nline 1\nline 2\n"
+
+    runs = httpx.get(f"{server.url}/api/sessions/{session['id']}/runs").json()
+    assert [r["id"] for r in runs] == [run_id]
+    assert runs[0]["doc_seq"] >= 1
+    stored = httpx.get(f"{server.url}/api/runs/{run_id}").json()
+    assert stored["status"] == "ok"
+    assert joined(stored["output"]) == "line 0\nline 1\nline 2\n"
+    for sock in (a, b, c, late):
+        await sock.close()
+
+
+async def test_bad_frames_and_a_second_run_get_errors_and_the_socket_stays(
+    server: ServerProcess,
+) -> None:
+    session = server.create_session(language="bash", code="sleep 1\necho done\n")
+    sock = await RunSocket.open(server, session["id"])
+    await sock.next("state")
+    await sock.send("{not json")
+    assert (await sock.next("error"))["code"] == "bad_message"
+    await sock.send({"type": "launch"})
+    assert (await sock.next("error"))["code"] == "bad_message"
+    await sock.send({"type": "run"})
+    await sock.send({"type": "run"})
+    assert (await sock.next("error"))["code"] == "run_in_progress"
+    assert (await sock.next("run_finished"))["run"]["status"] == "ok"
+    await sock.send({"type": "run"})
+    assert (await sock.next("run_finished"))["run"]["status"] == "ok"
+    await sock.close()
+
+
+async def test_stdin_frames_and_stop(server: ServerProcess) -> None:
+    code = "name = input()\nprint('hello', name)\nimport time\ntime.sleep(100)\n"
+    session = server.create_session(language="python", code=code)
+    sock = await RunSocket.open(server, session["id"])
+    await sock.next("state")
+    await sock.send({"type": "run", "stdin": "ada"})
+    run_id = (await sock.next("run_started"))["run"]["id"]
+    await sock.send({"type": "stdin", "data": "\n"})
+    await sock.next("output")
+    assert joined(sock.output(run_id)) == "hello ada\n"
+    await sock.send({"type": "stop"})
+    finished = await sock.next("run_finished", timeout=5)
+    assert finished["run"]["status"] == "killed"
+    await sock.close()
+
+
+async def test_the_code_comes_from_the_document_at_run_time(server: ServerProcess) -> None:
+    session = server.create_session(language="python", code="print('old')\n")
+    editor = await PyClient(server.ws_url, session["id"]).connect()
+    await asyncio.wait_for(editor.synced.wait(), 10)
+    with editor.doc.transaction():
+        editor.code.clear()
+        editor.code += "print('new')\n"
+        editor.meta["language"] = "bash"
+    sock = await RunSocket.open(server, session["id"])
+    await sock.next("state")
+    # The edit reaches the server asynchronously: run until it has.
+    for _ in range(20):
+        await sock.send({"type": "run", "code": "print('from the client')"})
+        finished = await sock.next("run_finished")
+        if finished["run"]["language"] == "bash":
+            break
+        await asyncio.sleep(0.2)
+    run_id = finished["run"]["id"]
+    out = joined(sock.output(run_id)) + joined(sock.output(run_id), "stderr")
+    assert finished["run"]["status"] == "failed"  # bash cannot run print('new')
+    assert "from the client" not in out
+    await editor.close()
+    await sock.close()
+
+
+async def test_hostile_run_while_another_session_is_edited(server: ServerProcess) -> None:
+    bomb = server.create_session(language="python", code="while True:\n    print('y' * 10000)\n")
+    calm = server.create_session(language="python", code="")
+    sock = await RunSocket.open(server, bomb["id"])
+    await sock.next("state")
+    await sock.send({"type": "run"})
+    editor = await PyClient(server.ws_url, calm["id"]).connect()
+    watcher = await PyClient(server.ws_url, calm["id"]).connect()
+    await asyncio.wait_for(editor.synced.wait(), 10)
+    await asyncio.wait_for(watcher.synced.wait(), 10)
+    editor.code += "print('typed while the other session floods')\n"
+    await watcher.wait_text("print('typed while the other session floods')\n")
+    finished = await sock.next("run_finished")
+    assert finished["run"]["output_truncated"] is True
+    assert finished["run"]["status"] == "failed"
+    assert httpx.get(f"{server.url}/healthz").json()["docker"] is True
+    await editor.close()
+    await watcher.close()
+    await sock.close()
+
+
+async def test_execute_endpoint(server: ServerProcess) -> None:
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+        ok = await http.post(
+            "/api/execute",
+            json={"language": "python", "code": "print(input()[::-1])", "stdin": "olleh\n"},
+        )
+        assert ok.status_code == 200
+        body = ok.json()
+        assert (body["status"], body["exit_code"], body["session_id"]) == ("ok", 0, None)
+        assert joined(body["output"]) == "hello\n"
+        stored = (await http.get(f"/api/runs/{body['id']}")).json()
+        assert stored["output"] == body["output"]
+        bad = await http.post("/api/execute", json={"language": "cobol", "code": "x"})
+        assert bad.status_code == 400
+        assert bad.json()["error"]["code"] == "unknown_language"
+        missing = await http.post("/api/execute", json={"language": "python"})
+        assert missing.status_code == 400
+        assert (await http.get("/api/runs/nope")).status_code == 404
+        assert (await http.get("/api/sessions/nope/runs")).status_code == 404
+
+
+async def test_deleting_a_session_closes_its_run_sockets_with_4404(
+    server: ServerProcess,
+) -> None:
+    session = server.create_session(language="bash", code="sleep 100\n")
+    sock = await RunSocket.open(server, session["id"])
+    await sock.next("state")
+    await sock.send({"type": "run"})
+    await sock.next("run_started")
+    assert httpx.delete(f"{server.url}/api/sessions/{session['id']}").status_code == 204
+    with pytest.raises(websockets.ConnectionClosed) as info:
+        await sock.next("never")
+    assert info.value.rcvd is not None and info.value.rcvd.code == 4404
+    unknown = await RunSocket.open(server, "no-such-session")
+    with pytest.raises(websockets.ConnectionClosed) as info:
+        await unknown.next("state")
+    assert info.value.rcvd is not None and info.value.rcvd.code == 4404
+    await sock.close()
+    await unknown.close()
+
+
+async def test_server_stop_removes_every_container(server: ServerProcess) -> None:
+    session = server.create_session(language="bash", code="sleep 100\n")
+    sock = await RunSocket.open(server, session["id"])
+    await sock.next("state")
+    await sock.send({"type": "run"})
+    await sock.next("run_started")
+    assert server.proc is not None
+    label = f"playground.pid={server.proc.pid}"
+    assert containers_of(label), "the run (and the warm pool) have containers"
+    assert await asyncio.to_thread(server.stop) == 0
+    assert containers_of(label) == []
+    await sock.close()
+
+
+async def test_without_docker_health_says_so_and_runs_fail_cleanly(tmp_path: Path) -> None:
+    server = ServerProcess(
+        tmp_path / "nodocker.db", env={"DOCKER_HOST": f"unix://{tmp_path}/no-docker.sock"}
+    )
+    server.start()
+    try:
+        health = httpx.get(f"{server.url}/healthz").json()
+        assert health["status"] == "ok" and health["docker"] is False
+        session = server.create_session(language="python", code="print(1)\n")
+        sock = await RunSocket.open(server, session["id"])
+        await sock.next("state")
+        await sock.send({"type": "run"})
+        assert (await sock.next("error"))["code"] == "runtime_unavailable"
+        await sock.close()
+        res = httpx.post(f"{server.url}/api/execute", json={"language": "python", "code": "1"})
+        assert res.status_code == 503
+        assert res.json()["error"]["code"] == "runtime_unavailable"
+        languages = httpx.get(f"{server.url}/api/languages").json()
+        assert languages and not any(lang["available"] for lang in languages)
+    finally:
+        assert server.stop() == 0
