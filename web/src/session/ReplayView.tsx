@@ -59,6 +59,7 @@ export function ReplayView({ sessionId, onOpenRun, onClose }: ReplayViewProps) {
       <header className="replay-head">
         <Icon name="replay" size={18} />
         <h2>Replay</h2>
+        <span className="replay-badge">read-only</span>
         <span className="muted">
           {edits} edits · {runMarks.length} runs
         </span>

@@ -52,6 +52,7 @@ export function Terminal({
       cursorBlink: false,
       cursorStyle: "bar",
       cursorInactiveStyle: "none",
+      drawBoldTextInBrightColors: false,
       fontFamily: "'JetBrains Mono', ui-monospace, monospace",
       fontSize: 13,
       lineHeight: 1.35,
