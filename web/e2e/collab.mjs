@@ -96,6 +96,11 @@ async function collab(browser) {
     async () => (await presenceNames(ada.page)).length === 1,
     40_000,
   );
+  await waitFor("a toast telling Ada that Bob left", async () =>
+    (await ada.page.$$eval('[data-testid="toast"]', (ts) => ts.map((t) => t.textContent))).some(
+      (t) => t?.includes("Bob left"),
+    ),
+  );
   await ada.context.close();
 }
 
@@ -357,6 +362,18 @@ async function home(browser) {
   );
   const res = await fetch(`${args.base}/api/sessions/${hidden.id}`);
   check(res.status === 404, "the server deleted it");
+
+  // Someone deletes the session you are in: you are told and taken back to the list.
+  const doomed = await api(args.base, "POST", "/api/sessions", {
+    language: "bash",
+    title: "Short-lived",
+  });
+  await page.goto(`${args.base}/s/${doomed.id}`);
+  await waitForStatus(page, "connected");
+  await api(args.base, "DELETE", `/api/sessions/${doomed.id}`);
+  await page.waitForURL(`${args.base}/`, { timeout: 15_000 });
+  await page.waitForSelector('[data-testid="toast"]:has-text("This session was deleted")');
+  await shot(page, A, "deleted-back-home");
   await newcomer.context.close();
 }
 
