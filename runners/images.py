@@ -28,6 +28,7 @@ from pathlib import Path
 
 from runners.apt_sources import debian_mirrors
 from runners.build_tools import BuildError, docker_client, file_hash, packages_in, read_text, run
+from runners.errors import RunnerError
 from runners.languages import LANGUAGES, Language, get_language
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,28 +42,30 @@ RECIPE_VERSION = "1"
 
 
 def cli(argv: list[str], image_prefix: str) -> int:
-    """Entry point of `playground images ...`; returns the exit status."""
-    parser = argparse.ArgumentParser(prog="playground images")
-    sub = parser.add_subparsers(dest="command", required=True)
-    build = sub.add_parser("build", help="build language images (default: all)")
-    build.add_argument("languages", nargs="*", metavar="LANG")
-    build.add_argument(
+    """`playground images build [LANG ...] [--via ...] [--jobs N] [--force]`.
+
+    `argv` may start with `build` or hold only what follows it. Returns the exit status.
+    """
+    if argv[:1] == ["build"]:
+        argv = argv[1:]
+    parser = argparse.ArgumentParser(
+        prog="playground images build", description="build language images (default: all)"
+    )
+    parser.add_argument("languages", nargs="*", metavar="LANG")
+    parser.add_argument(
         "--via",
         choices=("auto", "offline", "registry"),
         default=os.environ.get("PLAYGROUND_IMAGES_VIA", "auto"),
         help="offline: debootstrap + local .debs, no registry; registry: the Dockerfiles; "
         "auto: offline when root with debootstrap, else registry (env PLAYGROUND_IMAGES_VIA)",
     )
-    build.add_argument("--jobs", type=int, default=3, help="parallel builds (default 3)")
-    build.add_argument("--force", action="store_true", help="rebuild even if up to date")
-    args = parser.parse_args(argv)
+    parser.add_argument("--jobs", type=int, default=3, help="parallel builds (default 3)")
+    parser.add_argument("--force", action="store_true", help="rebuild even if up to date")
+    args = parser.parse_intermixed_args(argv)
     try:
         langs = [get_language(x) for x in args.languages] or list(LANGUAGES)
-    except LookupError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    except Exception as exc:
-        print(f"playground images: {exc}", file=sys.stderr)
+    except RunnerError as exc:
+        print(f"playground images: {exc.message}", file=sys.stderr)
         return 2
     try:
         Builder(image_prefix, _choose_route(args.via), force=args.force).build(langs, args.jobs)
@@ -94,7 +97,8 @@ class Builder:
         """Build the base if needed, then every language in `langs` in parallel."""
         print(f"building images via the {self.route} route", flush=True)
         base_hash = self._base_recipe()
-        if self.force or self._label(self.base_tag) != base_hash or self._base_rootfs_missing():
+        # --force rebuilds the languages asked for; the shared base only when it changed.
+        if self._label(self.base_tag) != base_hash or self._base_rootfs_missing():
             self._build_base(base_hash)
         else:
             print(f"{self.base_tag}: up to date", flush=True)
