@@ -29,6 +29,7 @@ from . import (
 )
 from .errors import PlaygroundError
 from .http import http_exception_handler, playground_error_handler, unexpected_error_handler
+from .limits import ConnectionCounter
 from .middleware import RequestIdMiddleware
 from .room_registry import RoomRegistry
 from .run_channel import RunHub
@@ -116,6 +117,7 @@ def create_app(settings: Settings) -> Starlette:
             app.state.store = store
             app.state.rooms = rooms
             app.state.metric_sources = []
+            app.state.connections = ConnectionCounter(settings.limit_connections_per_ip)
             app.state.languages = {lang.id: lang for lang in LANGUAGES}
             stack.push_async_callback(rooms.shutdown)
             log.info("playground ready: database %s", settings.db)

@@ -8,7 +8,8 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from . import logs
-from .errors import CLOSE_BAD_MESSAGE, CLOSE_NOT_FOUND
+from .errors import CLOSE_BAD_MESSAGE, CLOSE_NOT_FOUND, CLOSE_RATE_LIMITED
+from .limits import ConnectionCounter, TokenBucket
 from .peers import Peer
 from .room_registry import RoomRegistry
 from .session_routes import SESSION_ID_ALPHABET
@@ -52,15 +53,34 @@ async def doc_socket(websocket: WebSocket) -> None:
     if not (1 <= len(session_id) <= 64 and set(session_id) <= SESSION_ID_ALPHABET):
         await transport.close(CLOSE_NOT_FOUND, "unknown session")
         return
-    client = websocket.client
-    peer = Peer(
-        transport,
-        path=session_id,
-        queue_size=settings.client_send_queue,
-        remote=f"{client.host}:{client.port}" if client else "",
-    )
-    await registry.serve(peer)
-    await transport.close(1000, "")
+    address = websocket.client.host if websocket.client else ""
+    counter: ConnectionCounter = websocket.app.state.connections
+    if not counter.acquire(address):
+        await transport.close(CLOSE_RATE_LIMITED, "too many connections from this address")
+        return
+    try:
+        peer = Peer(
+            transport,
+            path=session_id,
+            queue_size=settings.client_send_queue,
+            remote=address,
+            update_bucket=_bucket(
+                settings.limit_update_bytes_per_s, settings.limit_update_burst_bytes
+            ),
+            awareness_bucket=_bucket(
+                settings.limit_awareness_per_s, settings.limit_awareness_per_s * 2
+            ),
+            stats=registry.stats,
+            max_backlog=max(8 * settings.max_message_bytes, 4 * settings.limit_update_burst_bytes),
+        )
+        await registry.serve(peer)
+        await transport.close(1000, "")
+    finally:
+        counter.release(address)
+
+
+def _bucket(rate: float, burst: float) -> TokenBucket | None:
+    return TokenBucket(rate, burst) if rate > 0 else None
 
 
 routes = [WebSocketRoute("/ws/doc/{session_id:path}", doc_socket)]

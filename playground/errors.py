@@ -45,6 +45,15 @@ class UnknownLanguage(BadRequest):
     code = "unknown_language"
 
 
+class RateLimited(PlaygroundError):
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class StoreError(PlaygroundError):
     """The database failed; the request may be retried."""
 
@@ -57,4 +66,5 @@ CLOSE_BAD_MESSAGE = 4400
 CLOSE_NOT_FOUND = 4404
 CLOSE_TOO_SLOW = 4408
 CLOSE_TOO_LARGE = 4413
+CLOSE_RATE_LIMITED = 4429
 CLOSE_GOING_AWAY = 1001

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from .errors import BadRequest, PayloadTooLarge, PlaygroundError
+from .errors import BadRequest, PayloadTooLarge, PlaygroundError, RateLimited
 
 log = logging.getLogger("playground.http")
 
@@ -62,7 +63,10 @@ def query_int(request: Request, name: str, default: int, *, lo: int, hi: int) ->
 
 
 def error_response(exc: PlaygroundError) -> JSONResponse:
-    return JSONResponse(exc.to_json(), status_code=exc.status)
+    headers = {}
+    if isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+    return JSONResponse(exc.to_json(), status_code=exc.status, headers=headers)
 
 
 async def playground_error_handler(request: Request, exc: Exception) -> Response:

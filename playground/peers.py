@@ -13,7 +13,9 @@ import itertools
 from collections.abc import AsyncIterator
 from typing import Protocol
 
-from .errors import CLOSE_TOO_SLOW
+from .errors import CLOSE_RATE_LIMITED, CLOSE_TOO_SLOW
+from .limits import TokenBucket
+from .stats import RoomStats
 
 _ids = itertools.count(1)
 
@@ -33,8 +35,24 @@ class Transport(Protocol):
 class Peer:
     """A client connection: reads frames from, and queues frames to, one transport."""
 
-    def __init__(self, transport: Transport, *, path: str, queue_size: int, remote: str = ""):
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        path: str,
+        queue_size: int,
+        remote: str = "",
+        update_bucket: TokenBucket | None = None,
+        awareness_bucket: TokenBucket | None = None,
+        max_backlog: int = 8 * 1024 * 1024,
+        stats: RoomStats | None = None,
+    ):
         self.id = f"c{next(_ids)}"
+        self.update_bucket = update_bucket
+        self.awareness_bucket = awareness_bucket
+        self.max_backlog = max_backlog
+        self.backlog = 0
+        self.stats = stats
         self.transport = transport
         self.remote = remote
         self._path = path
@@ -51,6 +69,16 @@ class Peer:
     @property
     def author(self) -> str:
         return self.user or self.id
+
+    def throttle(self, frame: bytes) -> float:
+        """Seconds to stop reading this client after `frame`, so that it stays within
+        its limits: a flood is slowed down (TCP pushes back), never answered with lost
+        edits."""
+        if frame[:1] == b"\x01":
+            bucket, cost = self.awareness_bucket, 1.0
+        else:
+            bucket, cost = self.update_bucket, float(len(frame))
+        return bucket.debt_seconds(cost) if bucket is not None else 0.0
 
     def send(self, message: bytes) -> None:
         """Queues a message; a client too far behind is disconnected, never waited for."""
@@ -88,8 +116,32 @@ class Peer:
         return self._frames()
 
     async def _frames(self) -> AsyncIterator[bytes]:
-        while True:
-            frame = await self.transport.receive()
-            if frame is None:
-                return
-            yield frame
+        """Frames in order, paced to this client's limits.
+
+        Frames are read eagerly (so WebSocket pongs queued behind a flood still arrive
+        and the connection stays healthy) into a backlog capped at `max_backlog`
+        bytes; a client that outruns even that is closed."""
+        inbox: asyncio.Queue[bytes | None] = asyncio.Queue()
+        reader = asyncio.create_task(self._read_into(inbox))
+        try:
+            while (frame := await inbox.get()) is not None:
+                self.backlog -= len(frame)
+                pause = self.throttle(frame)
+                if pause > 0:
+                    if self.stats is not None:
+                        self.stats.throttled += 1
+                    await asyncio.sleep(pause)
+                yield frame
+        finally:
+            reader.cancel()
+
+    async def _read_into(self, inbox: asyncio.Queue[bytes | None]) -> None:
+        try:
+            while (frame := await self.transport.receive()) is not None:
+                self.backlog += len(frame)
+                if self.backlog > self.max_backlog:
+                    await self.close(CLOSE_RATE_LIMITED, "sending faster than the limits allow")
+                    return
+                inbox.put_nowait(frame)
+        finally:
+            inbox.put_nowait(None)

@@ -21,6 +21,7 @@ from crdt_store import DocumentState, Store
 from .errors import CLOSE_GOING_AWAY, CLOSE_NOT_FOUND, NotFound
 from .peers import Peer
 from .rooms import DocRoom
+from .stats import RoomStats
 
 log = logging.getLogger("playground.rooms")
 
@@ -66,6 +67,7 @@ class RoomRegistry(WebsocketServer):
         self.snapshot_every = snapshot_every
         self._unloads: dict[str, asyncio.Task[None]] = {}
         self.rooms_unloaded = 0
+        self.stats = RoomStats()
 
     async def get_room(self, name: str) -> DocRoom:
         """The loaded room of session `name`; raises NotFound for an unknown session.
@@ -80,6 +82,7 @@ class RoomRegistry(WebsocketServer):
                 max_code_bytes=self.max_code_bytes,
                 snapshot_every=self.snapshot_every,
                 on_empty=self._schedule_unload,
+                stats=self.stats,
             )
             self.rooms[name] = room
             try:

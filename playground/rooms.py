@@ -38,6 +38,7 @@ from .protocol import (
     sync_message,
     user_name,
 )
+from .stats import RoomStats
 
 log = logging.getLogger("playground.rooms")
 
@@ -63,6 +64,7 @@ class DocRoom(YRoom):
         max_code_bytes: int,
         snapshot_every: int,
         on_empty: Callable[[DocRoom], None],
+        stats: RoomStats,
     ) -> None:
         super().__init__(ready=False, log=log)
         self.session_id = session_id
@@ -70,6 +72,7 @@ class DocRoom(YRoom):
         self.max_code_bytes = max_code_bytes
         self.snapshot_every = snapshot_every
         self._on_empty = on_empty
+        self.stats = stats
         self.peers: set[Peer] = set()
         self.loaded = asyncio.Event()
         self.load_error: Exception | None = None
@@ -77,6 +80,9 @@ class DocRoom(YRoom):
         self.last_seq = 0
         self.snapshot_seq = 0
         self.awareness_states: dict[int, AwarenessEntry] = {}
+        # Stock y-websocket clients echo every awareness state they receive: a state
+        # belongs to the connection that announced it first, never to one relaying it.
+        self._awareness_owner: dict[int, Peer] = {}
         self._pending: list[_Pending] = []
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
@@ -211,6 +217,8 @@ class DocRoom(YRoom):
 
     def leave(self, peer: Peer) -> None:
         self.peers.discard(peer)
+        for cid in peer.awareness_ids:
+            self._awareness_owner.pop(cid, None)
         gone = [
             AwarenessEntry(cid, self.awareness_states.pop(cid).clock + 1, "null")
             for cid in peer.awareness_ids
@@ -233,6 +241,7 @@ class DocRoom(YRoom):
                 try:
                     self.handle(peer, frame)
                 except ProtocolError as exc:
+                    self.stats.bad_frames += 1
                     log.warning(
                         "session %s: %s sent a bad frame (%s); closing it",
                         self.session_id,
@@ -242,6 +251,7 @@ class DocRoom(YRoom):
                     await peer.close(CLOSE_BAD_MESSAGE, f"bad message: {exc}"[:120])
                     break
                 except PayloadTooLarge as exc:
+                    self.stats.too_large += 1
                     log.warning("session %s: %s: %s", self.session_id, peer.id, exc)
                     await peer.close(CLOSE_TOO_LARGE, exc.message[:120])
                     break
@@ -291,13 +301,17 @@ class DocRoom(YRoom):
             known = self.awareness_states.get(entry.client_id)
             if known is not None and entry.clock < known.clock:
                 continue
+            owned = self._awareness_owner.setdefault(entry.client_id, peer) is peer
             if entry.removed:
                 self.awareness_states.pop(entry.client_id, None)
-                peer.awareness_ids.discard(entry.client_id)
+                if owned:
+                    peer.awareness_ids.discard(entry.client_id)
+                    del self._awareness_owner[entry.client_id]
             else:
                 self.awareness_states[entry.client_id] = entry
-                peer.awareness_ids.add(entry.client_id)
-                peer.user = user_name(entry.state_json) or peer.user
+                if owned:
+                    peer.awareness_ids.add(entry.client_id)
+                    peer.user = user_name(entry.state_json) or peer.user
         for other in self.peers:
             if other is not peer:
                 other.send(frame)

@@ -54,6 +54,19 @@ class Settings:
     )
     history_import_max_mb: int = _setting(64, "largest history file accepted by import, MiB")
 
+    # Abuse limits (0 turns one off)
+    limit_update_bytes_per_s: int = _setting(
+        128 * 1024, "document update bytes a connection may send per second (then slowed)"
+    )
+    limit_update_burst_bytes: int = _setting(
+        1024 * 1024, "update bytes a connection may send at once (a reconnect's catch-up)"
+    )
+    limit_awareness_per_s: float = _setting(
+        30.0, "awareness (presence, cursor) messages a connection may send per second"
+    )
+    limit_connections_per_ip: int = _setting(256, "open WebSockets per client address")
+    limit_runs_per_minute: int = _setting(30, "runs one client address may start per minute")
+
     # Runs
     run_time_limit_s: float = _setting(10.0, "wall-clock limit of one run (compile + run)")
     run_memory_mb: int = _setting(256, "memory limit of one run, MiB (no swap)")

@@ -88,11 +88,6 @@ async def test_concurrent_editors_give_one_ordered_event_per_stored_edit(
     assert earlier == [e for e in events if e["t"] <= middle]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rooms.py takes user.name from awareness states a stock client merely relays "
-    "(y-websocket echoes every peer's state), so ada's edits are credited to pia",
-)
 async def test_each_edit_names_the_user_who_typed_it(
     server: ServerProcess, node_clients: list[NodeClient]
 ) -> None:
