@@ -24,6 +24,7 @@ from . import (
     history_routes,
     language_routes,
     metrics,
+    openapi,
     run_routes,
     session_routes,
 )
@@ -127,6 +128,7 @@ def create_app(settings: Settings) -> Starlette:
     routes = [
         Route("/healthz", healthz),
         *metrics.routes,
+        *openapi.routes,
         *session_routes.routes,
         *history_routes.routes,
         *language_routes.routes,
