@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from runners import LANGUAGES, Limits, RunnerConfig, RunnerService
+from runners import (
+    LANGUAGES,
+    Limits,
+    OutputEvent,
+    RunControl,
+    RunnerConfig,
+    RunnerService,
+    Ticket,
+)
 from runners.docker_api import DockerAPI
 from runners.errors import RuntimeUnavailable
 from runners.reaper import reap
@@ -76,3 +84,30 @@ async def test_warm_pool_containers_are_used_once_and_removed_on_exit() -> None:
         assert "secret" not in second.stdout
         assert containers_of(label), "the pool keeps warm containers"
     assert containers_of(label) == []
+
+
+@pytest.mark.docker
+async def test_runs_beyond_the_concurrency_limit_wait_queued_then_run() -> None:
+    config = RunnerConfig(limits=Limits(time_limit_s=8), pool_size=0, concurrency=1)
+    async with RunnerService(config) as runner:
+        first_ticket = runner.reserve("a")
+        second_ticket = runner.reserve("b")
+        assert not first_ticket.queued and second_ticket.queued
+        started: list[str] = []
+        events: list[OutputEvent] = []
+
+        async def go(ticket: Ticket, name: str) -> str:
+            result = await runner.execute(
+                ticket,
+                "bash",
+                f"sleep 0.5; echo {name}",
+                control=RunControl(eof=True),
+                on_output=events.append,
+                on_running=lambda _t: started.append(name),
+            )
+            return result.status
+
+        statuses = await asyncio.gather(go(first_ticket, "one"), go(second_ticket, "two"))
+        assert statuses == ["ok", "ok"]
+        assert started == ["one", "two"]
+        assert [e.data for e in events] == ["one\n", "two\n"]
