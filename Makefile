@@ -32,13 +32,16 @@ chromium:
 run: install images
 	$(VENV)/bin/playground serve
 
+# The web client's unit tests first, so pytest's summary is the closing line.
 test: install images chromium
+	cd web && npm test --silent
 	$(VENV)/bin/pytest
 
 check: $(STAMP)
 	$(VENV)/bin/ruff format --check playground crdt_store runners tests bench
 	$(VENV)/bin/ruff check playground crdt_store runners tests bench
 	$(VENV)/bin/mypy
+	cd web && npm run --silent lint && npm run --silent typecheck
 
 clean:
 	rm -rf $(VENV) web/dist web/node_modules tests/node/node_modules

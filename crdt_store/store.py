@@ -407,6 +407,19 @@ class Store:
         )
         return [_run(row) for row in rows]
 
+    async def latest_runs(self, session_ids: Sequence[str]) -> dict[str, RunRecord]:
+        """The newest run of each of these sessions (sessions without runs are absent)."""
+        if not session_ids:
+            return {}
+        marks = ", ".join("?" for _ in session_ids)
+        rows = await self._fetchall(
+            f"SELECT {_RUN_COLUMNS} FROM runs AS r WHERE session_id IN ({marks}) AND rowid = "
+            "(SELECT rowid FROM runs WHERE session_id = r.session_id "
+            "ORDER BY created_at DESC, rowid DESC LIMIT 1)",
+            list(session_ids),
+        )
+        return {row[1]: _run(row) for row in rows}
+
     async def get_output(self, run_id: str) -> list[OutputChunk]:
         rows = await self._fetchall(
             "SELECT seq, t, stream, data FROM run_output WHERE run_id = ? ORDER BY seq",

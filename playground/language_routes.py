@@ -1,4 +1,4 @@
-"""`GET /api/languages`: what can be run here, and whether its image is present."""
+"""`GET /api/languages` and `GET /api/limits`: what can be run here, and within what."""
 
 from __future__ import annotations
 
@@ -29,4 +29,20 @@ async def list_languages(request: Request) -> Response:
     return JSONResponse(body)
 
 
-routes = [Route("/api/languages", list_languages)]
+async def limits(request: Request) -> Response:
+    """The limits in force for every run and document on this server."""
+    settings = request.app.state.settings
+    return JSONResponse(
+        {
+            "time_limit_s": settings.run_time_limit_s,
+            "memory_mb": settings.run_memory_mb,
+            "pids": settings.run_pids,
+            "output_bytes": settings.run_output_bytes,
+            "code_bytes": settings.max_code_bytes,
+            "message_bytes": settings.max_message_bytes,
+            "network": False,
+        }
+    )
+
+
+routes = [Route("/api/languages", list_languages), Route("/api/limits", limits)]

@@ -94,10 +94,19 @@ SCHEMAS: dict[str, Any] = {
             },
         ]
     },
+    "SessionListItem": {
+        "allOf": [
+            _ref("Session"),
+            {
+                "type": "object",
+                "properties": {"last_run": {"oneOf": [_ref("Run"), {"type": "null"}]}},
+            },
+        ]
+    },
     "SessionList": {
         "type": "object",
         "required": ["items", "total"],
-        "properties": {"items": {"type": "array", "items": _ref("Session")}, "total": _INT},
+        "properties": {"items": {"type": "array", "items": _ref("SessionListItem")}, "total": _INT},
     },
     "NewSession": {
         "type": "object",
@@ -231,6 +240,27 @@ PATHS: dict[str, Any] = {
         "get": {
             "summary": "Languages that can run here",
             "responses": {"200": _json({"type": "array", "items": _ref("Language")})},
+        }
+    },
+    "/api/limits": {
+        "get": {
+            "summary": "Limits in force for runs and documents",
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "time_limit_s": {"type": "number"},
+                            "memory_mb": _INT,
+                            "pids": _INT,
+                            "output_bytes": _INT,
+                            "code_bytes": _INT,
+                            "message_bytes": _INT,
+                            "network": _BOOL,
+                        },
+                    }
+                )
+            },
         }
     },
     "/api/sessions": {

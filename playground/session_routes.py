@@ -78,10 +78,14 @@ async def list_sessions(request: Request) -> Response:
     language = request.query_params.get("language", "")[:50]
     limit = query_int(request, "limit", 50, lo=1, hi=200)
     offset = query_int(request, "offset", 0, lo=0, hi=10**9)
-    items, total = await _store(request).list_sessions(
-        q=q, language=language, limit=limit, offset=offset
-    )
-    return JSONResponse({"items": [s.to_json() for s in items], "total": total})
+    store = _store(request)
+    items, total = await store.list_sessions(q=q, language=language, limit=limit, offset=offset)
+    last_runs = await store.latest_runs([s.id for s in items])
+    body = [
+        s.to_json() | {"last_run": last_runs[s.id].to_json() if s.id in last_runs else None}
+        for s in items
+    ]
+    return JSONResponse({"items": body, "total": total})
 
 
 async def get_session(request: Request) -> Response:

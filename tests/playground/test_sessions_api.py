@@ -21,6 +21,7 @@ def test_create_list_search_patch(server: ServerProcess) -> None:
     listed = httpx.get(f"{server.url}/api/sessions").json()
     assert listed["total"] == 2
     assert [s["id"] for s in listed["items"]] == [second["id"], first["id"]]
+    assert all(s["last_run"] is None for s in listed["items"])
 
     by_code = httpx.get(f"{server.url}/api/sessions", params={"q": "def sort"}).json()
     assert [s["id"] for s in by_code["items"]] == [first["id"]]
@@ -102,3 +103,13 @@ def test_healthz_and_metrics(server: ServerProcess) -> None:
         "playground_store_write_seconds_count",
     ):
         assert f"\n{name}" in "\n" + text
+
+
+def test_limits_are_published(server: ServerProcess) -> None:
+    limits = httpx.get(f"{server.url}/api/limits").json()
+    assert limits["time_limit_s"] == 10
+    assert limits["memory_mb"] == 256
+    assert limits["pids"] == 128
+    assert limits["output_bytes"] == 1024 * 1024
+    assert limits["code_bytes"] == 256 * 1024
+    assert limits["network"] is False
