@@ -8,6 +8,7 @@ never rewritten: snapshots are added beside it, so any past moment can be rebuil
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -126,24 +127,45 @@ class Store:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Serialise writers: aiosqlite would otherwise interleave two coroutines'
-        statements inside one transaction."""
+        """One write transaction at a time (aiosqlite would otherwise interleave two
+        coroutines' statements inside one transaction).
+
+        Safe against cancellation: a statement sent to the database thread runs even if
+        its caller is cancelled, so a ROLLBACK is queued right behind it; the thread
+        runs statements in order, so no later transaction can start inside it."""
         async with self._write_lock:
             conn = self.writer
             started = time.perf_counter()
             try:
-                await conn.execute("BEGIN IMMEDIATE")
+                try:
+                    await conn.execute("BEGIN IMMEDIATE")
+                except BaseException:
+                    await self._rollback(conn)
+                    raise
                 try:
                     yield conn
+                    await conn.execute("COMMIT")
                 except BaseException:
-                    await conn.execute("ROLLBACK")
+                    await self._rollback(conn)
                     raise
-                await conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 raise StoreError(f"database write failed: {exc}") from exc
             finally:
                 self.stats.write_seconds_sum += time.perf_counter() - started
                 self.stats.write_count += 1
+
+    @staticmethod
+    async def _rollback(conn: aiosqlite.Connection) -> None:
+        async def rollback() -> None:
+            # Nothing to roll back when BEGIN itself failed, or COMMIT went through.
+            with contextlib.suppress(sqlite3.Error):
+                await conn.execute("ROLLBACK")
+
+        # The task queues its ROLLBACK before any writer waiting for the lock can queue
+        # a BEGIN (it was scheduled first), and still runs if we are cancelled here.
+        task = asyncio.get_running_loop().create_task(rollback())
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.shield(task)
 
     async def _fetchall(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -169,3 +171,24 @@ async def test_runs_round_trip(tmp_path: Path) -> None:
         assert [c.data for c in await store.get_output("r1")] == ["1\n", "warn\n"]
         assert again is not None and again.to_json()["status"] == "ok"
         assert "code" not in again.to_json()
+
+
+async def test_a_cancelled_writer_leaves_no_transaction_open(tmp_path: Path) -> None:
+    initial, updates, shadow = _typing(50)
+    summary = DocumentState(shadow[-1], "python", "t", None)
+    async with Store(tmp_path / "db.sqlite") as store:
+        await store.create_session(
+            "s1", title="t", language="python", code="", initial_update=initial
+        )
+        # Cancel writers at every point of their transaction: BEGIN, the body, COMMIT.
+        for delay_steps in range(6):
+            task = asyncio.create_task(store.append_updates("s1", [(updates[0], None)], summary))
+            for _ in range(delay_steps):
+                await asyncio.sleep(0)
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        # Later writes still work and the log has no gaps.
+        await store.append_updates("s1", [(u, None) for u in updates[1:]], summary)
+        seqs = [u.seq for u in await store.updates("s1")]
+        assert seqs == list(range(1, len(seqs) + 1))
