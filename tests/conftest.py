@@ -38,7 +38,9 @@ class ServerProcess:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}"
-        self.env = {**os.environ, **(env or {})}
+        # No warm pool unless a test asks for one: filling it costs CPU at every start,
+        # and most tests never run code.
+        self.env = {**os.environ, "PLAYGROUND_POOL_SIZE": "0", **(env or {})}
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = db.with_suffix(".log")
         self.exit_code: int | None = None
@@ -102,12 +104,18 @@ class ServerProcess:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[ServerProcess]:
-    proc = ServerProcess(tmp_path / "playground.db")
+def server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[ServerProcess]:
+    """The real server. `@pytest.mark.pool` gives it a warm container pool."""
+    env = {"PLAYGROUND_POOL_SIZE": "1"} if request.node.get_closest_marker("pool") else {}
+    proc = ServerProcess(tmp_path / "playground.db", env)
     proc.start()
     yield proc
     if proc.proc is not None and proc.proc.poll() is None:
-        proc.kill()
+        # A clean stop removes the server's containers (a kill leaves them to the reaper).
+        try:
+            proc.stop(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 class NodeClient:

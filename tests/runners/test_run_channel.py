@@ -52,6 +52,7 @@ def joined(frames: list[dict[str, Any]], stream: str = "stdout") -> str:
     return "".join(f["data"] for f in frames if f["stream"] == stream)
 
 
+@pytest.mark.pool
 async def test_every_client_sees_the_run_and_late_joiners_catch_up(
     server: ServerProcess,
 ) -> None:
@@ -216,6 +217,7 @@ async def test_deleting_a_session_closes_its_run_sockets_with_4404(
     await unknown.close()
 
 
+@pytest.mark.pool
 async def test_server_stop_removes_every_container(server: ServerProcess) -> None:
     session = server.create_session(language="bash", code="sleep 100\n")
     sock = await RunSocket.open(server, session["id"])
