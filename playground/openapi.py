@@ -357,7 +357,7 @@ PATHS: dict[str, Any] = {
     "/api/runs/{run_id}": {
         "parameters": [_RUN_ID],
         "get": {
-            "summary": "One run with its output",
+            "summary": "One run with its output and the code it ran",
             "responses": {"200": _json(_ref("RunWithOutput")), **_errors(404)},
         },
     },

@@ -165,7 +165,9 @@ async def get_run(request: Request) -> Response:
     run = await store.get_run(run_id) if len(run_id) <= 64 else None
     if run is None:
         raise NotFound("no such run")
-    return JSONResponse(_run_json(run, await store.get_output(run_id)))
+    # The detail also shows the exact code that ran (`doc_seq` names the update it
+    # was taken after, so the history can place it).
+    return JSONResponse(_run_json(run, await store.get_output(run_id)) | {"code": run.code})
 
 
 def _run_json(run: RunRecord, output: list[OutputChunk]) -> dict[str, Any]:

@@ -151,6 +151,12 @@ async def test_the_code_comes_from_the_document_at_run_time(server: ServerProces
     out = joined(sock.output(run_id)) + joined(sock.output(run_id), "stderr")
     assert finished["run"]["status"] == "failed"  # bash cannot run print('new')
     assert "from the client" not in out
+    # The run's detail shows the code it ran, and its seq places it in the history.
+    detail = httpx.get(f"{server.url}/api/runs/{run_id}").json()
+    assert detail["code"] == "print('new')\n"
+    seq = detail["doc_seq"]
+    snapshot = httpx.get(f"{server.url}/api/sessions/{session['id']}/snapshot?seq={seq}").json()
+    assert snapshot["code"] == detail["code"] and snapshot["language"] == "bash"
     await editor.close()
     await sock.close()
 
