@@ -117,7 +117,6 @@ def create_app(settings: Settings) -> Starlette:
             app.state.settings = settings
             app.state.store = store
             app.state.rooms = rooms
-            app.state.metric_sources = []
             app.state.connections = ConnectionCounter(settings.limit_connections_per_ip)
             app.state.languages = {lang.id: lang for lang in LANGUAGES}
             stack.push_async_callback(rooms.shutdown)

@@ -48,8 +48,41 @@ async def metrics(request: Request) -> Response:
             [("_sum", stats.write_seconds_sum), ("_count", stats.write_count)],
         ),
     ]
-    for extra in getattr(state, "metric_sources", []):
-        parts.append(extra())
+    runner = getattr(state, "runner", None)
+    if runner is not None:
+        stats = runner.stats
+        parts += [
+            _metric(
+                "playground_runs_total",
+                "counter",
+                "Finished runs by status.",
+                [(f'{{status="{k}"}}', v) for k, v in sorted(stats.runs_by_status.items())],
+            ),
+            _metric(
+                "playground_runs_active",
+                "gauge",
+                "Runs executing now.",
+                [("", runner.scheduler.active)],
+            ),
+            _metric(
+                "playground_runs_queued",
+                "gauge",
+                "Runs waiting for a slot.",
+                [("", runner.scheduler.queued)],
+            ),
+            _metric(
+                "playground_pool_idle",
+                "gauge",
+                "Warm containers ready, per language.",
+                [(f'{{language="{k}"}}', v) for k, v in sorted(runner.pool_idle().items())],
+            ),
+            _metric(
+                "playground_container_start_seconds",
+                "summary",
+                "From a run's slot to its started container (warm pool: near zero).",
+                [("_sum", stats.start_seconds_sum), ("_count", stats.start_count)],
+            ),
+        ]
     return PlainTextResponse("\n".join(parts) + "\n", media_type="text/plain; version=0.0.4")
 
 

@@ -18,6 +18,7 @@ import contextlib
 import logging
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -89,6 +90,16 @@ class RunResult:
     error: RunnerError | None = None
 
 
+@dataclass
+class RunnerStats:
+    """Counters for /metrics."""
+
+    runs_by_status: Counter[str] = field(default_factory=Counter)
+    # Time from a slot being granted to a started container (a warm one: ~0).
+    start_seconds_sum: float = 0.0
+    start_count: int = 0
+
+
 class RunnerService:
     """The execution engine; see the module docstring."""
 
@@ -96,6 +107,7 @@ class RunnerService:
         self.config = config
         self.instance = uuid.uuid4().hex
         self.scheduler = Scheduler(config.concurrency, config.queue_size)
+        self.stats = RunnerStats()
         self.started = asyncio.Event()
         self._api = DockerAPI()
         self._tracked: set[str] = set()
@@ -176,6 +188,10 @@ class RunnerService:
             )
         return infos
 
+    def pool_idle(self) -> dict[str, int]:
+        """Warm sandboxes ready now, per language."""
+        return {lang.id: self._pool.idle(lang.id) for lang in self.config.languages}
+
     async def image_info(self) -> dict[str, LanguageInfo]:
         """The languages whose image is present, by id."""
         return {info.id: info for info in await self.languages() if info.available}
@@ -213,7 +229,9 @@ class RunnerService:
             limit = self.config.limits.time_limit_s
             if time_limit_s is not None and 0 < time_limit_s < limit:
                 limit = time_limit_s
-            return await self._run(lang, code, control, on_output, limit, started_at)
+            result = await self._run(lang, code, control, on_output, limit, started_at)
+            self.stats.runs_by_status[result.status] += 1
+            return result
         finally:
             ticket.release()
 
@@ -252,6 +270,8 @@ class RunnerService:
             sandbox = await self._pool.acquire(lang)
         except RunnerError as exc:
             return failed(exc)
+        self.stats.start_seconds_sum += time.monotonic() - t0
+        self.stats.start_count += 1
         collector = OutputCollector(self.config.limits.output_bytes, on_output)
         try:
             outcome = await sandbox.execute(code, control, collector, limit)

@@ -194,6 +194,10 @@ async def test_execute_endpoint(server: ServerProcess) -> None:
         assert joined(body["output"]) == "hello\n"
         stored = (await http.get(f"/api/runs/{body['id']}")).json()
         assert stored["output"] == body["output"]
+        metrics = (await http.get("/metrics")).text
+        assert 'playground_runs_total{status="ok"} 1' in metrics
+        assert "playground_container_start_seconds_count 1" in metrics
+        assert "playground_runs_active 0" in metrics
         bad = await http.post("/api/execute", json={"language": "cobol", "code": "x"})
         assert bad.status_code == 400
         assert bad.json()["error"]["code"] == "unknown_language"
