@@ -353,7 +353,7 @@ async def import_session(store: Store, plan: ImportPlan, session_id: str) -> Ses
     async with store.transaction() as conn:
         await conn.execute(
             "INSERT INTO sessions (id, title, language, code, created_at, updated_at,"
-            " last_seq, last_t) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " last_seq, last_t, edit_token, view_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 session_id,
                 plan.final.title or s["title"],
@@ -363,6 +363,9 @@ async def import_session(store: Store, plan: ImportPlan, session_id: str) -> Ses
                 s["updated_at"],
                 plan.last_seq,
                 plan.last_t,
+                # An imported session is a new session: new share links.
+                secrets.token_urlsafe(18),
+                secrets.token_urlsafe(18),
             ),
         )
         await conn.executemany(

@@ -65,6 +65,13 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (run_id, seq)
     ) WITHOUT ROWID;
     """,
+    # 2: share-link tokens (edit and view-only) for every session.
+    """
+    ALTER TABLE sessions ADD COLUMN edit_token TEXT;
+    ALTER TABLE sessions ADD COLUMN view_token TEXT;
+    UPDATE sessions SET edit_token = lower(hex(randomblob(16))),
+                        view_token = lower(hex(randomblob(16)));
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -197,13 +198,24 @@ class Store:
         initial_update: bytes,
         author: str | None = None,
     ) -> SessionRecord:
-        """A new session whose log starts with `initial_update` (seq 1)."""
+        """A new session whose log starts with `initial_update` (seq 1), with fresh
+        share-link tokens."""
         t = now_ms()
         async with self.transaction() as conn:
             await conn.execute(
                 "INSERT INTO sessions (id, title, language, code, created_at, updated_at,"
-                " last_seq, last_t) VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
-                (session_id, title, language, code, t, t, t),
+                " last_seq, last_t, edit_token, view_token) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+                (
+                    session_id,
+                    title,
+                    language,
+                    code,
+                    t,
+                    t,
+                    t,
+                    secrets.token_urlsafe(18),
+                    secrets.token_urlsafe(18),
+                ),
             )
             await conn.execute(
                 "INSERT INTO updates (session_id, seq, t, author, data) VALUES (?, 1, ?, ?, ?)",
@@ -218,6 +230,13 @@ class Store:
             f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?", (session_id,)
         )
         return SessionRecord(*row) if row else None
+
+    async def session_tokens(self, session_id: str) -> tuple[str, str] | None:
+        """The session's (edit, view) share-link tokens."""
+        row = await self._fetchone(
+            "SELECT edit_token, view_token FROM sessions WHERE id = ?", (session_id,)
+        )
+        return (str(row[0]), str(row[1])) if row else None
 
     async def session_exists(self, session_id: str) -> bool:
         return (

@@ -10,6 +10,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -28,9 +29,10 @@ from . import (
     run_routes,
     session_routes,
 )
+from .access import Access
 from .errors import PlaygroundError
 from .http import http_exception_handler, playground_error_handler, unexpected_error_handler
-from .limits import ConnectionCounter
+from .limits import ConnectionCounter, RunLimits
 from .middleware import RequestIdMiddleware
 from .room_registry import RoomRegistry
 from .run_channel import RunHub
@@ -85,6 +87,22 @@ def _file(path: Path):  # type: ignore[no-untyped-def]
     return serve
 
 
+def _middleware(settings: Settings) -> list[Middleware]:
+    middleware = [Middleware(RequestIdMiddleware)]
+    origins = [o.strip() for o in settings.allowed_origins.split(",") if o.strip()]
+    if origins:
+        # Same origin needs no CORS; other origins only when configured.
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=origins,
+                allow_methods=["GET", "POST", "PATCH", "DELETE"],
+                allow_headers=["Authorization", "Content-Type", "X-Playground-Token"],
+            )
+        )
+    return middleware
+
+
 def create_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -110,6 +128,9 @@ def create_app(settings: Settings) -> Starlette:
                     rooms,
                     max_code_bytes=settings.max_code_bytes,
                     client_queue=settings.client_send_queue,
+                    run_limits=RunLimits(
+                        settings.limit_runs_per_minute, settings.limit_runs_per_minute_per_ip
+                    ),
                 )
             )
             app.state.runner = runner
@@ -118,6 +139,9 @@ def create_app(settings: Settings) -> Starlette:
             app.state.store = store
             app.state.rooms = rooms
             app.state.connections = ConnectionCounter(settings.limit_connections_per_ip)
+            app.state.access = Access(
+                store, admin_token=settings.admin_token, allowed_origins=settings.allowed_origins
+            )
             app.state.languages = {lang.id: lang for lang in LANGUAGES}
             stack.push_async_callback(rooms.shutdown)
             log.info("playground ready: database %s", settings.db)
@@ -138,7 +162,7 @@ def create_app(settings: Settings) -> Starlette:
     return Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(RequestIdMiddleware)],
+        middleware=_middleware(settings),
         exception_handlers={
             PlaygroundError: playground_error_handler,
             HTTPException: http_exception_handler,

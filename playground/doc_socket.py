@@ -8,7 +8,13 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from . import logs
-from .errors import CLOSE_BAD_MESSAGE, CLOSE_NOT_FOUND, CLOSE_RATE_LIMITED
+from .access import Access, Forbidden, Role
+from .errors import (
+    CLOSE_BAD_MESSAGE,
+    CLOSE_FORBIDDEN,
+    CLOSE_NOT_FOUND,
+    CLOSE_RATE_LIMITED,
+)
 from .limits import ConnectionCounter, TokenBucket
 from .peers import Peer
 from .room_registry import RoomRegistry
@@ -53,6 +59,18 @@ async def doc_socket(websocket: WebSocket) -> None:
     if not (1 <= len(session_id) <= 64 and set(session_id) <= SESSION_ID_ALPHABET):
         await transport.close(CLOSE_NOT_FOUND, "unknown session")
         return
+    access: Access = websocket.app.state.access
+    if not access.origin_allowed(websocket.headers):
+        await transport.close(CLOSE_FORBIDDEN, "origin not allowed")
+        return
+    if not await registry.store.session_exists(session_id):
+        await transport.close(CLOSE_NOT_FOUND, "unknown session")
+        return
+    try:
+        role = await access.role(websocket, session_id)
+    except Forbidden as exc:
+        await transport.close(CLOSE_FORBIDDEN, exc.message)
+        return
     address = websocket.client.host if websocket.client else ""
     counter: ConnectionCounter = websocket.app.state.connections
     if not counter.acquire(address):
@@ -71,6 +89,7 @@ async def doc_socket(websocket: WebSocket) -> None:
                 settings.limit_awareness_per_s, settings.limit_awareness_per_s * 2
             ),
             stats=registry.stats,
+            read_only=role is Role.VIEW,
             max_backlog=max(8 * settings.max_message_bytes, 4 * settings.limit_update_burst_bytes),
         )
         await registry.serve(peer)

@@ -63,6 +63,7 @@ class StoreError(PlaygroundError):
 
 # WebSocket close codes (4000-4999 are the application's own).
 CLOSE_BAD_MESSAGE = 4400
+CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_TOO_SLOW = 4408
 CLOSE_TOO_LARGE = 4413

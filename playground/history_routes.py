@@ -36,7 +36,7 @@ from crdt_store.history import (
 from .errors import BadRequest, NotFound, PayloadTooLarge, PlaygroundError
 from .http import query_int
 from .room_registry import RoomRegistry
-from .session_routes import check_session_id, new_session_id
+from .session_routes import created, new_session_id, readable_session
 from .settings import Settings
 
 DEFAULT_PAGE = 1000
@@ -59,13 +59,6 @@ def _store(request: Request) -> Store:
     return store
 
 
-async def _existing(request: Request) -> str:
-    session_id = check_session_id(request.path_params["session_id"])
-    if not await _store(request).session_exists(session_id):
-        raise NotFound("no such session")
-    return session_id
-
-
 async def _flush(request: Request, session_id: str) -> None:
     """A loaded room may hold updates not yet stored: wait for them, load nothing."""
     rooms: RoomRegistry = request.app.state.rooms
@@ -76,7 +69,7 @@ async def _flush(request: Request, session_id: str) -> None:
 
 async def get_timeline(request: Request) -> Response:
     """`GET /api/sessions/{id}/timeline`: one page of the merged event stream."""
-    session_id = await _existing(request)
+    session_id = await readable_session(request)
     since = query_int(request, "since", 0, lo=0, hi=FOREVER)
     until = query_int(request, "until", FOREVER, lo=0, hi=FOREVER)
     limit = query_int(request, "limit", DEFAULT_PAGE, lo=1, hi=MAX_PAGE)
@@ -89,7 +82,7 @@ async def get_timeline(request: Request) -> Response:
 
 async def get_snapshot(request: Request) -> Response:
     """`GET /api/sessions/{id}/snapshot?at=T|seq=N`: the document as it stood then."""
-    session_id = await _existing(request)
+    session_id = await readable_session(request)
     store = _store(request)
     at = query_int(request, "at", -1, lo=0, hi=FOREVER)
     seq_param = query_int(request, "seq", -1, lo=0, hi=FOREVER)
@@ -119,7 +112,7 @@ async def get_snapshot(request: Request) -> Response:
 
 async def export(request: Request) -> Response:
     """`GET /api/sessions/{id}/export`: the whole history as one JSON file."""
-    session_id = check_session_id(request.path_params["session_id"])
+    session_id = await readable_session(request)
     await _flush(request, session_id)
     document = await export_session(_store(request), session_id)
     if document is None:
@@ -132,6 +125,7 @@ async def export(request: Request) -> Response:
 
 async def import_(request: Request) -> Response:
     """`POST /api/sessions/import`: a new session from an export file."""
+    request.app.state.access.require_admin(request)
     settings = request.app.state.settings
     limit = int(getattr(settings, "history_import_max_mb", DEFAULT_IMPORT_MB)) * 1024 * 1024
     length = request.headers.get("content-length")
@@ -146,7 +140,7 @@ async def import_(request: Request) -> Response:
         plan_import, bytes(body), snapshot_every=max(1, int(settings.snapshot_every))
     )
     session = await import_session(_store(request), plan, new_session_id())
-    return JSONResponse(session.to_json(), status_code=201)
+    return await created(request, session)
 
 
 routes = [

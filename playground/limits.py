@@ -60,3 +60,40 @@ class ConnectionCounter:
         self.counts[address] -= 1
         if self.counts[address] <= 0:
             del self.counts[address]
+
+
+class RunLimits:
+    """Runs started per minute, per session and per client address (a whole class can
+    sit behind one address, so that limit is the larger one)."""
+
+    MAX_TRACKED = 10_000
+
+    def __init__(self, per_session: int, per_address: int) -> None:
+        self.limits = {"session": per_session, "ip": per_address}
+        self._buckets: dict[str, TokenBucket] = {}
+
+    def admit(self, address: str, session_key: str) -> float:
+        """0 when a run may start now (and counts it), else seconds to wait."""
+        keys = [("ip", address), ("session", session_key)]
+        buckets = [self._bucket(kind, key) for kind, key in keys if self.limits[kind] > 0]
+        if not buckets:
+            return 0.0
+        wait = max(bucket.retry_after() for bucket in buckets)
+        if wait > 0:
+            return wait
+        for bucket in buckets:
+            bucket.take()
+        return 0.0
+
+    def _bucket(self, kind: str, name: str) -> TokenBucket:
+        key = f"{kind}:{name}"
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            if len(self._buckets) >= self.MAX_TRACKED:
+                # Full buckets carry no state worth keeping.
+                self._buckets = {
+                    k: b for k, b in self._buckets.items() if b.retry_after(b.burst) > 0
+                }
+            per_minute = self.limits[kind]
+            bucket = self._buckets[key] = TokenBucket(per_minute / 60.0, float(per_minute))
+        return bucket

@@ -36,6 +36,17 @@ async def metrics(request: Request) -> Response:
             [("", rooms.rooms_unloaded)],
         ),
         _metric(
+            "playground_doc_frames_total",
+            "counter",
+            "Document frames throttled, malformed, over the size limit or from view-only links.",
+            [
+                ('{outcome="throttled"}', rooms.stats.throttled),
+                ('{outcome="bad_frame"}', rooms.stats.bad_frames),
+                ('{outcome="too_large"}', rooms.stats.too_large),
+                ('{outcome="read_only_dropped"}', rooms.stats.read_only_dropped),
+            ],
+        ),
+        _metric(
             "playground_updates_stored_total",
             "counter",
             "Document updates stored.",

@@ -46,6 +46,7 @@ class Peer:
         awareness_bucket: TokenBucket | None = None,
         max_backlog: int = 8 * 1024 * 1024,
         stats: RoomStats | None = None,
+        read_only: bool = False,
     ):
         self.id = f"c{next(_ids)}"
         self.update_bucket = update_bucket
@@ -53,6 +54,8 @@ class Peer:
         self.max_backlog = max_backlog
         self.backlog = 0
         self.stats = stats
+        # A view-only link: reads and shows presence, but its edits are dropped.
+        self.read_only = read_only
         self.transport = transport
         self.remote = remote
         self._path = path

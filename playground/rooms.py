@@ -277,6 +277,9 @@ class DocRoom(YRoom):
             # updates are stored.
             self._enqueue(_Pending(sync_message(SYNC_STEP2, missing), reply_to=peer))
         elif message.subtype in (SYNC_STEP2, SYNC_UPDATE):
+            if peer.read_only:
+                self.stats.read_only_dropped += 1
+                return
             self._apply_client_update(peer, message.payload)
 
     def _apply_client_update(self, peer: Peer, update: bytes) -> None:

@@ -24,6 +24,7 @@ from runners.errors import RunInProgress, RuntimeUnavailable, UnknownLanguage
 from runners.languages import get_language
 
 from .errors import CLOSE_NOT_FOUND, CLOSE_TOO_SLOW, PlaygroundError
+from .limits import RunLimits
 
 log = logging.getLogger("playground.runs")
 
@@ -54,9 +55,18 @@ class _Subscriber:
     """A client plus its bounded send queue and the task draining it."""
 
     def __init__(
-        self, client: RunClient, queue_size: int, on_slow: Callable[[_Subscriber], None]
+        self,
+        client: RunClient,
+        queue_size: int,
+        on_slow: Callable[[_Subscriber], None],
+        *,
+        read_only: bool = False,
+        address: str = "",
     ) -> None:
         self.client = client
+        # A view-only link sees every run but may not start, stop or feed one.
+        self.read_only = read_only
+        self.address = address
         self.queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=queue_size)
         self._on_slow = on_slow
         self.task = asyncio.create_task(self._drain())
@@ -103,9 +113,13 @@ class SessionRuns:
 
     # -- clients --------------------------------------------------------------
 
-    async def join(self, client: RunClient) -> _Subscriber:
+    async def join(
+        self, client: RunClient, *, read_only: bool = False, address: str = ""
+    ) -> _Subscriber:
         """Subscribe `client` and send it the `state` frame."""
-        sub = _Subscriber(client, self.hub.client_queue, self._drop_slow)
+        sub = _Subscriber(
+            client, self.hub.client_queue, self._drop_slow, read_only=read_only, address=address
+        )
         self.subscribers.append(sub)
         run: RunRecord | None = None
         output: list[OutputChunk] = []
@@ -171,12 +185,19 @@ class SessionRuns:
             sub.send(error_frame("bad_message", "frames are JSON objects with a 'type'"))
             return
         kind = frame["type"]
+        if kind in ("run", "stdin", "stop") and sub.read_only:
+            sub.send(error_frame("forbidden", "the view-only link cannot run, stop or type"))
+            return
         if kind == "run":
             user, stdin = frame.get("user"), frame.get("stdin")
             if (user is not None and not isinstance(user, str)) or (
                 stdin is not None and not isinstance(stdin, str)
             ):
                 sub.send(error_frame("bad_message", "'user' and 'stdin' must be strings"))
+                return
+            wait = self.hub.run_limits.admit(sub.address, self.session_id)
+            if wait > 0:
+                sub.send(error_frame("rate_limited", f"too many runs; try again in {wait:.0f} s"))
                 return
             try:
                 await self.start_run(user, stdin or "")
@@ -337,8 +358,10 @@ class RunHub:
         *,
         max_code_bytes: int,
         client_queue: int,
+        run_limits: RunLimits | None = None,
     ) -> None:
         self.runner = runner
+        self.run_limits = run_limits or RunLimits(0, 0)
         self.store = store
         self.rooms = rooms
         self.max_code_bytes = max_code_bytes

@@ -23,10 +23,18 @@ from runners import Limits, OutputEvent, RunControl, RunnerConfig, RunnerError, 
 from runners.errors import RuntimeUnavailable
 from runners.languages import get_language
 
-from .errors import CLOSE_NOT_FOUND, NotFound, PayloadTooLarge, PlaygroundError
+from .access import Access, Forbidden, Role
+from .errors import (
+    CLOSE_FORBIDDEN,
+    CLOSE_NOT_FOUND,
+    NotFound,
+    PayloadTooLarge,
+    PlaygroundError,
+    RateLimited,
+)
 from .http import field, json_body, query_int
 from .run_channel import RunHub, error_frame
-from .session_routes import SESSION_ID_ALPHABET, check_session_id
+from .session_routes import SESSION_ID_ALPHABET, readable_session
 from .settings import Settings
 
 
@@ -78,8 +86,18 @@ async def run_socket(websocket: WebSocket) -> None:
     if not valid or hub.closing or not await store.session_exists(session_id):
         await client.close(CLOSE_NOT_FOUND, "unknown session")
         return
+    access: Access = websocket.app.state.access
+    if not access.origin_allowed(websocket.headers):
+        await client.close(CLOSE_FORBIDDEN, "origin not allowed")
+        return
+    try:
+        role = await access.role(websocket, session_id)
+    except Forbidden as exc:
+        await client.close(CLOSE_FORBIDDEN, exc.message)
+        return
     channel = hub.channel(session_id)
-    sub = await channel.join(client)
+    address = websocket.client.host if websocket.client else ""
+    sub = await channel.join(client, read_only=role is Role.VIEW, address=address)
     try:
         while True:
             try:
@@ -103,6 +121,13 @@ async def execute(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     runner: RunnerService = request.app.state.runner
     store: Store = request.app.state.store
+    access: Access = request.app.state.access
+    access.require_admin(request)
+    address = request.client.host if request.client else ""
+    hub: RunHub = request.app.state.run_hub
+    wait = hub.run_limits.admit(address, "execute:" + address)
+    if wait > 0:
+        raise RateLimited(f"too many runs; try again in {wait:.0f} s", retry_after=wait)
     body = await json_body(request)
     language = field(body, "language", str, required=True)
     code = field(body, "code", str, required=True)
@@ -150,9 +175,7 @@ async def execute(request: Request) -> Response:
 async def session_runs(request: Request) -> Response:
     """`GET /api/sessions/{id}/runs`: the session's runs, latest first."""
     store: Store = request.app.state.store
-    session_id = check_session_id(request.path_params["session_id"])
-    if not await store.session_exists(session_id):
-        raise NotFound("no such session")
+    session_id = await readable_session(request)
     limit = query_int(request, "limit", 100, lo=1, hi=1000)
     runs = await store.list_runs(session_id, limit=limit)
     return JSONResponse([run.to_json() for run in runs])
@@ -165,6 +188,11 @@ async def get_run(request: Request) -> Response:
     run = await store.get_run(run_id) if len(run_id) <= 64 else None
     if run is None:
         raise NotFound("no such run")
+    access: Access = request.app.state.access
+    if run.session_id is None:
+        access.require_admin(request)  # a one-shot run belongs to the instance's admin
+    else:
+        await access.role(request, run.session_id)
     # The detail also shows the exact code that ran (`doc_seq` names the update it
     # was taken after, so the history can place it).
     return JSONResponse(_run_json(run, await store.get_output(run_id)) | {"code": run.code})

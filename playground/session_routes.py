@@ -10,8 +10,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from crdt_store import Store
+from crdt_store import SessionRecord, Store
 
+from .access import Access, Role
 from .errors import BadRequest, NotFound, PayloadTooLarge, UnknownLanguage
 from .http import field, json_body, query_int
 from .room_registry import RoomRegistry
@@ -41,6 +42,26 @@ def _rooms(request: Request) -> RoomRegistry:
     return rooms
 
 
+def _access(request: Request) -> Access:
+    access: Access = request.app.state.access
+    return access
+
+
+async def _existing(request: Request) -> str:
+    """The path's session id, checked to exist (404) before access (403)."""
+    session_id = check_session_id(request.path_params["session_id"])
+    if not await _store(request).session_exists(session_id):
+        raise NotFound("no such session")
+    return session_id
+
+
+async def readable_session(request: Request) -> str:
+    """The path's session id, which exists and which the caller may at least view."""
+    session_id = await _existing(request)
+    await _access(request).role(request, session_id)
+    return session_id
+
+
 def _title(data: dict[str, Any]) -> str | None:
     title: str | None = field(data, "title", str)
     if title is not None and len(title) > MAX_TITLE:
@@ -49,6 +70,7 @@ def _title(data: dict[str, Any]) -> str | None:
 
 
 async def create_session(request: Request) -> Response:
+    _access(request).require_admin(request)
     data = await json_body(request)
     language = field(data, "language", str, required=True)
     languages = request.app.state.languages
@@ -70,10 +92,19 @@ async def create_session(request: Request) -> Response:
         initial_update=rooms.new_document(language, title, code),
         author="api",
     )
-    return JSONResponse(session.to_json(), status_code=201)
+    return await created(request, session)
+
+
+async def created(request: Request, session: SessionRecord) -> Response:
+    """201 with the new SESSION and its share links (only its creator sees the edit link
+    without opening the session)."""
+    tokens = await _store(request).session_tokens(session.id)
+    links = _access(request).links(session.id, *tokens) if tokens else {}
+    return JSONResponse(session.to_json() | {"links": links}, status_code=201)
 
 
 async def list_sessions(request: Request) -> Response:
+    _access(request).require_admin(request)
     q = request.query_params.get("q", "")[:200]
     language = request.query_params.get("language", "")[:50]
     limit = query_int(request, "limit", 50, lo=1, hi=200)
@@ -89,7 +120,8 @@ async def list_sessions(request: Request) -> Response:
 
 
 async def get_session(request: Request) -> Response:
-    session_id = check_session_id(request.path_params["session_id"])
+    session_id = await _existing(request)
+    role = await _access(request).role(request, session_id)
     store = _store(request)
     session = await store.get_session(session_id)
     if session is None:
@@ -102,17 +134,20 @@ async def get_session(request: Request) -> Response:
         "code": doc.code,
         "time_limit_s": doc.time_limit_s,
         "runs": [run.to_json() for run in runs],
+        "role": role.value,
     }
+    tokens = await store.session_tokens(session_id)
+    if role is Role.EDIT and tokens is not None:
+        body["links"] = _access(request).links(session_id, *tokens)
     return JSONResponse(body)
 
 
 async def patch_session(request: Request) -> Response:
-    session_id = check_session_id(request.path_params["session_id"])
+    session_id = await _existing(request)
+    await _access(request).require_edit(request, session_id)
     data = await json_body(request)
     title = _title(data)
     store = _store(request)
-    if not await store.session_exists(session_id):
-        raise NotFound("no such session")
     if title is not None:
 
         def rename(doc: Doc[Any]) -> None:
@@ -126,7 +161,8 @@ async def patch_session(request: Request) -> Response:
 
 
 async def delete_session(request: Request) -> Response:
-    session_id = check_session_id(request.path_params["session_id"])
+    session_id = await _existing(request)
+    await _access(request).require_edit(request, session_id)
     await _rooms(request).close_session(session_id)
     runner_hub = getattr(request.app.state, "run_hub", None)
     if runner_hub is not None:

@@ -29,6 +29,13 @@ class Settings:
         "folder of the built web client served at /",
     )
     log_level: str = _setting("info", "log level: debug, info, warning, error")
+    admin_token: str = _setting(
+        "",
+        "when set, creating/listing sessions needs it (Bearer) and sessions need a link token",
+    )
+    allowed_origins: str = _setting(
+        "", "extra origins (comma-separated) allowed for WebSockets and CORS; default: same origin"
+    )
 
     # Documents and WebSockets
     max_message_bytes: int = _setting(1024 * 1024, "largest WebSocket message accepted")
@@ -65,7 +72,10 @@ class Settings:
         30.0, "awareness (presence, cursor) messages a connection may send per second"
     )
     limit_connections_per_ip: int = _setting(256, "open WebSockets per client address")
-    limit_runs_per_minute: int = _setting(30, "runs one client address may start per minute")
+    limit_runs_per_minute: int = _setting(30, "runs one session may start per minute")
+    limit_runs_per_minute_per_ip: int = _setting(
+        300, "runs one client address may start per minute (across sessions and /api/execute)"
+    )
 
     # Runs
     run_time_limit_s: float = _setting(10.0, "wall-clock limit of one run (compile + run)")

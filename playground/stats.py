@@ -10,3 +10,4 @@ class RoomStats:
     throttled: int = 0
     bad_frames: int = 0
     too_large: int = 0
+    read_only_dropped: int = 0

@@ -33,7 +33,12 @@ from runners.languages import LANGUAGES, Language, get_language
 
 ROOT = Path(__file__).resolve().parent.parent
 IMAGES_DIR = ROOT / "container_images"
-CACHE_DIR = ROOT / ".cache" / "images"
+# Outside the checkout, so every clone on a machine shares the downloads and the base
+# rootfs ("build each once and reuse it").
+CACHE_DIR = Path(
+    os.environ.get("PLAYGROUND_IMAGE_CACHE")
+    or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "playground" / "images"
+)
 RECIPE_LABEL = "playground.recipe"
 VERSION_LABEL = "playground.version"
 SUITE = "bookworm"
@@ -97,8 +102,16 @@ class Builder:
         """Build the base if needed, then every language in `langs` in parallel."""
         print(f"building images via the {self.route} route", flush=True)
         base_hash = self._base_recipe()
-        # --force rebuilds the languages asked for; the shared base only when it changed.
-        if self._label(self.base_tag) != base_hash or self._base_rootfs_missing():
+        outdated = [
+            lang
+            for lang in langs
+            if self.force
+            or self._label(lang.image(self.prefix)) != self._language_recipe(lang, base_hash)
+        ]
+        # --force rebuilds the languages asked for; the shared base only when it changed,
+        # or when a language must be built and the base's rootfs (whose apt resolves
+        # the .deb closures) is not on this machine.
+        if self._label(self.base_tag) != base_hash or (outdated and self._base_rootfs_missing()):
             self._build_base(base_hash)
         else:
             print(f"{self.base_tag}: up to date", flush=True)
@@ -214,26 +227,32 @@ class Builder:
             return f"{lang.id}: {exc}"
         return ""
 
-    def _build_language(self, lang: Language, base_hash: str) -> None:
-        tag = lang.image(self.prefix)
+    def _dockerfile(self, lang: Language) -> Path:
+        if self.route == "offline":
+            return IMAGES_DIR / "base" / "offline.Dockerfile"
+        return IMAGES_DIR / lang.id / "Dockerfile"
+
+    def _language_recipe(self, lang: Language, base_hash: str) -> str:
+        """A hash of everything the language's image is built from."""
         folder = IMAGES_DIR / lang.id
         if not (folder / "packages").exists():
             raise BuildError(f"{folder}/packages is missing")
-        packages = packages_in(folder / "packages")
         files = (
             sorted(p for p in (folder / "files").rglob("*") if p.is_file())
             if (folder / "files").is_dir()
             else []
         )
-        parts = [base_hash, self.route, lang.version, *packages]
+        parts = [base_hash, self.route, lang.version, *packages_in(folder / "packages")]
         parts += [f"{p.relative_to(folder)}:{read_text(p)}" for p in files]
-        dockerfile = (
-            IMAGES_DIR / "base" / "offline.Dockerfile"
-            if self.route == "offline"
-            else folder / "Dockerfile"
-        )
-        parts.append(read_text(dockerfile))
-        recipe = file_hash(parts)
+        parts.append(read_text(self._dockerfile(lang)))
+        return file_hash(parts)
+
+    def _build_language(self, lang: Language, base_hash: str) -> None:
+        tag = lang.image(self.prefix)
+        folder = IMAGES_DIR / lang.id
+        recipe = self._language_recipe(lang, base_hash)
+        packages = packages_in(folder / "packages")
+        dockerfile = self._dockerfile(lang)
         if not self.force and self._label(tag) == recipe:
             print(f"{tag}: up to date", flush=True)
             return

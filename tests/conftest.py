@@ -193,3 +193,11 @@ async def start_client(
     client = await NodeClient.start(server.ws_url, session_id, name)
     clients.append(client)
     return client
+
+
+def metric(server: ServerProcess, name: str) -> float:
+    """One sample of /metrics (`name` includes its labels); fails when it is absent."""
+    for line in httpx.get(server.url + "/metrics").text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[-1])
+    raise AssertionError(f"{name} is not in /metrics")

@@ -192,3 +192,23 @@ async def test_a_cancelled_writer_leaves_no_transaction_open(tmp_path: Path) -> 
         await store.append_updates("s1", [(u, None) for u in updates[1:]], summary)
         seqs = [u.seq for u in await store.updates("s1")]
         assert seqs == list(range(1, len(seqs) + 1))
+
+
+async def test_a_version_1_database_is_migrated_in_place(tmp_path: Path) -> None:
+    from crdt_store.schema import MIGRATIONS
+
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(MIGRATIONS[0])
+        conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        conn.execute("INSERT INTO schema_version VALUES (1)")
+        conn.execute(
+            "INSERT INTO sessions (id, title, language, created_at, updated_at) "
+            "VALUES ('old', 'kept', 'python', 1, 1)"
+        )
+    async with Store(path) as store:
+        session = await store.get_session("old")
+        assert session is not None and session.title == "kept"
+        tokens = await store.session_tokens("old")
+        assert tokens is not None and all(len(t) >= 16 for t in tokens)
+        assert tokens[0] != tokens[1]

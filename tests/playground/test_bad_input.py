@@ -8,7 +8,7 @@ import httpx
 import pytest
 import websockets
 
-from tests.conftest import NodeClient, ServerProcess, start_client
+from tests.conftest import NodeClient, ServerProcess, metric, start_client
 from tests.yjs_client import PyClient
 
 BAD_FRAMES = [
@@ -45,6 +45,7 @@ async def test_bad_frame_closes_only_that_connection(
     await watcher.wait_text("still safe\n")
     await watcher.close()
     assert "sent a bad frame" in server.log()
+    assert metric(server, 'playground_doc_frames_total{outcome="bad_frame"}') == 1
 
 
 async def test_text_frame_and_oversized_frame_are_refused(server: ServerProcess) -> None:
@@ -74,6 +75,7 @@ async def test_code_over_the_size_limit_is_refused(server: ServerProcess) -> Non
     await asyncio.wait_for(py.synced.wait(), 10)
     py.code.insert(0, "x" * (300 * 1024))
     assert await py.wait_closed() == 4413
+    assert metric(server, 'playground_doc_frames_total{outcome="too_large"}') == 1
     detail = httpx.get(f"{server.url}/api/sessions/{session['id']}").json()
     assert detail["code"] == ""
 

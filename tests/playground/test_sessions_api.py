@@ -16,7 +16,8 @@ def test_create_list_search_patch(server: ServerProcess) -> None:
     time.sleep(0.01)
     second = server.create_session("javascript", title="Fetch demo")
     assert first["language"] == "python" and first["title"] == "Sorting"
-    assert set(first) == {"id", "title", "language", "created_at", "updated_at"}
+    assert set(first) == {"id", "title", "language", "created_at", "updated_at", "links"}
+    assert first["links"]["edit"].startswith(f"/s/{first['id']}?t=")
 
     listed = httpx.get(f"{server.url}/api/sessions").json()
     assert listed["total"] == 2

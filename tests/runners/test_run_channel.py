@@ -3,53 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 import websockets
 
 from tests.conftest import ServerProcess
+from tests.run_client import RunSocket, joined
 from tests.runners.conftest import containers_of
 from tests.yjs_client import PyClient
 
 pytestmark = pytest.mark.docker
-
-
-class RunSocket:
-    """A run-channel client collecting every frame it receives."""
-
-    def __init__(self, ws: Any) -> None:
-        self.ws = ws
-        self.frames: list[dict[str, Any]] = []
-
-    @classmethod
-    async def open(cls, server: ServerProcess, session_id: str) -> RunSocket:
-        ws = await websockets.connect(f"{server.ws_url}/ws/run/{session_id}", max_size=None)
-        return cls(ws)
-
-    async def send(self, frame: dict[str, Any] | str) -> None:
-        await self.ws.send(frame if isinstance(frame, str) else json.dumps(frame))
-
-    async def next(self, kind: str, timeout: float = 20.0) -> dict[str, Any]:
-        async with asyncio.timeout(timeout):
-            while True:
-                frame = json.loads(await self.ws.recv())
-                self.frames.append(frame)
-                if frame["type"] == kind:
-                    return frame
-
-    def output(self, run_id: str) -> list[dict[str, Any]]:
-        return [f for f in self.frames if f["type"] == "output" and f["run_id"] == run_id]
-
-    async def close(self) -> None:
-        await self.ws.close()
-
-
-def joined(frames: list[dict[str, Any]], stream: str = "stdout") -> str:
-    return "".join(f["data"] for f in frames if f["stream"] == stream)
 
 
 @pytest.mark.pool
