@@ -13,13 +13,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import socket
 import time
 from typing import Any
 
 from runners.docker_api import DockerAPI
 from runners.errors import RuntimeUnavailable, SandboxError
-from runners.sandbox import HOST_LABEL, INSTANCE_LABEL, MANAGED_LABEL, PID_LABEL
+from runners.sandbox import HOST_LABEL, INSTANCE_LABEL, MANAGED_LABEL, PID_LABEL, process_host
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +64,7 @@ async def reap(
     `everything_of_mine` also removes this instance's tracked containers (shutdown).
     """
     containers = await api.list_labelled(f"{MANAGED_LABEL}=1")
-    host, now = socket.gethostname(), time.time()
+    host, now = process_host(), time.time()
     orphans = [
         c["Id"]
         for c in containers

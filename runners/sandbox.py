@@ -31,6 +31,20 @@ MANAGED_LABEL = "playground.managed"
 INSTANCE_LABEL = "playground.instance"
 PID_LABEL = "playground.pid"
 HOST_LABEL = "playground.host"
+
+
+def process_host() -> str:
+    """Where our process ids mean something: the host name plus the PID namespace.
+
+    A server in a container (host networking gives it the host's name) must not take
+    the host's server processes for dead ones, nor the other way round."""
+    try:
+        namespace = os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        return socket.gethostname()
+    return f"{socket.gethostname()}/pidns:{namespace}"
+
+
 LANGUAGE_LABEL = "playground.language"
 
 # Reads a header line (the tar's size), unpacks exactly that many bytes into the
@@ -77,7 +91,7 @@ def instance_labels(instance: str) -> dict[str, str]:
         MANAGED_LABEL: "1",
         INSTANCE_LABEL: instance,
         PID_LABEL: str(os.getpid()),
-        HOST_LABEL: socket.gethostname(),
+        HOST_LABEL: process_host(),
     }
 
 
