@@ -217,7 +217,7 @@ class SessionRuns:
             else:
                 sub.send(error_frame("bad_message", "stdin frames carry 'data' or 'eof'"))
         else:
-            sub.send(error_frame("bad_message", f"unknown frame type {kind!r}"))
+            sub.send(error_frame("bad_message", f"unknown frame type {kind[:40]!r}"))
 
     # -- runs -----------------------------------------------------------------
 
