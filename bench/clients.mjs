@@ -1,0 +1,125 @@
+// Many stock y-websocket clients in one Node process, driven by a Python bench script.
+//   node bench/clients.mjs '{"ws", "rooms": [...], "perRoom", "rate", "durationS", "joinGapMs"}'
+// Every client of a room lives in this process, so one clock times each update from
+// its author to every other client of the room. stdout: one JSON line per event.
+// stdin commands (one per line):
+//   start  each client appends a marker `<gid.seq.t>` `rate` times a second for
+//          `durationS`, then waits (<= 15 s) for every marker to reach every other
+//          client of its room; prints {"event":"done", sent, expected, received, hist, ...}
+//          (hist: latency histogram in 0.1 ms buckets)
+//   stats  prints {"event":"stats", connected, closes}
+//   leave  destroys every provider, prints {"event":"left"}
+//   quit   exits
+import * as readline from 'node:readline'
+import { createRequire } from 'node:module'
+const require = createRequire(new URL('../tests/node/package.json', import.meta.url))
+const WebSocket = require('ws')
+const Y = require('yjs')
+const { WebsocketProvider } = require('y-websocket')
+
+const config = JSON.parse(process.argv[2])
+process.setMaxListeners(0) // every provider adds an 'exit' listener
+const out = (obj) => process.stdout.write(JSON.stringify(obj) + '\n')
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+const clients = []
+const closes = {}
+const hist = new Map()
+let received = 0
+let sent = 0
+let gid = 0
+const MARK = /<(\d+)\.(\d+)\.(\d+)>/g
+
+function client(room, index) {
+  const doc = new Y.Doc()
+  const provider = new WebsocketProvider(config.ws, room, doc, {
+    WebSocketPolyfill: WebSocket,
+    disableBc: true,
+  })
+  provider.awareness.setLocalStateField('user', { name: `bench-${gid}`, color: '#3366ff' })
+  const c = { id: gid++, room, index, doc, provider, text: doc.getText('code'), counting: false }
+  provider.on('connection-close', (event) => {
+    const code = event ? String(event.code) : 'none'
+    closes[code] = (closes[code] || 0) + 1
+  })
+  c.text.observe((event, tr) => {
+    if (!c.counting || tr.local) return
+    const now = Math.round(performance.now() * 10)
+    for (const d of event.delta) {
+      if (typeof d.insert !== 'string') continue
+      for (const m of d.insert.matchAll(MARK)) {
+        const bucket = now - Number(m[3])
+        hist.set(bucket, (hist.get(bucket) || 0) + 1)
+        received++
+      }
+    }
+  })
+  return c
+}
+
+const synced = (c) => new Promise((resolve) => {
+  if (c.provider.synced) return resolve()
+  c.provider.once('sync', resolve)
+})
+
+const t0 = performance.now()
+for (const room of config.rooms) {
+  for (let i = 0; i < config.perRoom; i++) {
+    clients.push(client(room, i))
+    if (config.joinGapMs > 0) await sleep(config.joinGapMs)
+  }
+}
+const syncDeadline = performance.now() + 120000
+await Promise.race([Promise.all(clients.map(synced)), sleep(120000)])
+const notSynced = clients.filter((c) => !c.provider.synced).length
+out({ event: 'ready', clients: clients.length, not_synced: notSynced, connect_ms: performance.now() - t0, timed_out: performance.now() >= syncDeadline })
+
+async function type() {
+  const peersPerRoom = config.perRoom - 1
+  for (const c of clients) c.counting = true
+  const end = performance.now() + config.durationS * 1000
+  const period = 1000 / config.rate
+  await Promise.all(clients.map(async (c) => {
+    await sleep(Math.random() * period) // spread the clients over the period
+    let seq = 0
+    let next = performance.now()
+    while (performance.now() < end) {
+      const t = Math.round(performance.now() * 10)
+      c.text.insert(c.text.length, `<${c.id}.${seq++}.${t}>`)
+      sent++
+      next += period
+      await sleep(Math.max(0, next - performance.now()))
+    }
+  }))
+  const expected = sent * peersPerRoom
+  const deadline = performance.now() + 15000
+  while (received < expected && performance.now() < deadline) await sleep(50)
+  for (const c of clients) c.counting = false
+  out({
+    event: 'done',
+    sent,
+    expected,
+    received,
+    missing: expected - received,
+    connected: clients.filter((c) => c.provider.wsconnected).length,
+    closes,
+    hist: Object.fromEntries(hist),
+  })
+}
+
+const rl = readline.createInterface({ input: process.stdin })
+rl.on('line', async (line) => {
+  const cmd = line.trim()
+  if (cmd === 'start') await type()
+  else if (cmd === 'stats') {
+    out({ event: 'stats', connected: clients.filter((c) => c.provider.wsconnected).length, closes })
+  } else if (cmd === 'leave') {
+    for (const c of clients) c.provider.destroy()
+    await sleep(200)
+    out({ event: 'left' })
+  } else if (cmd === 'quit') {
+    for (const c of clients) c.provider.destroy()
+    setTimeout(() => process.exit(0), 100)
+  }
+})
+rl.on('close', () => process.exit(0))
