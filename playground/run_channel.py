@@ -19,11 +19,11 @@ from types import TracebackType
 from typing import Any, Protocol
 
 from crdt_store import OutputChunk, RunRecord, Store, now_ms
-from runners import OutputEvent, RunControl, RunnerError, RunnerService, RunResult, Ticket
+from runners import OutputEvent, RunControl, RunnerService, RunResult, Ticket
 from runners.errors import RunInProgress, RuntimeUnavailable, UnknownLanguage
 from runners.languages import get_language
 
-from .errors import CLOSE_NOT_FOUND, CLOSE_TOO_SLOW, PlaygroundError
+from .errors import CLOSE_NOT_FOUND, CLOSE_TOO_SLOW, PayloadTooLarge, PlaygroundError
 from .limits import RunLimits
 
 log = logging.getLogger("playground.runs")
@@ -201,9 +201,7 @@ class SessionRuns:
                 return
             try:
                 await self.start_run(user, stdin or "")
-            except RunnerError as exc:
-                sub.send(error_frame(exc.code, exc.message))
-            except PlaygroundError as exc:  # unknown session, the database failing
+            except PlaygroundError as exc:  # runner refusals, unknown session, the database
                 sub.send(error_frame(exc.code, exc.message))
         elif kind in ("stdin", "stop"):
             if self.active is None:
@@ -241,7 +239,9 @@ class SessionRuns:
         doc = await hub.rooms.read_document(self.session_id)
         get_language(doc.language)
         if len(doc.code.encode()) > hub.max_code_bytes:
-            raise RunnerError(f"the code is over {hub.max_code_bytes} bytes")
+            raise PayloadTooLarge(
+                f"the code is over {hub.max_code_bytes} bytes", code="code_too_large"
+            )
         ticket = hub.runner.reserve(self.session_id)
         record = RunRecord(
             id=uuid.uuid4().hex,

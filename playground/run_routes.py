@@ -19,7 +19,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from crdt_store import OutputChunk, RunRecord, Store
-from runners import Limits, OutputEvent, RunControl, RunnerConfig, RunnerError, RunnerService
+from runners import Limits, OutputEvent, RunControl, RunnerConfig, RunnerService
 from runners.errors import RuntimeUnavailable
 from runners.languages import get_language
 
@@ -29,7 +29,6 @@ from .errors import (
     CLOSE_NOT_FOUND,
     NotFound,
     PayloadTooLarge,
-    PlaygroundError,
     RateLimited,
 )
 from .http import field, json_body, query_int
@@ -54,10 +53,6 @@ def runner_config(settings: Settings) -> RunnerConfig:
         pool_size=settings.pool_size,
         image_prefix=settings.image_prefix,
     )
-
-
-def _as_playground_error(exc: RunnerError) -> PlaygroundError:
-    return PlaygroundError(exc.message, code=exc.code, status=exc.status)
 
 
 class _WebSocketClient:
@@ -132,15 +127,12 @@ async def execute(request: Request) -> Response:
     language = field(body, "language", str, required=True)
     code = field(body, "code", str, required=True)
     stdin = field(body, "stdin", str) or ""
-    try:
-        get_language(language)
-        if len(code.encode()) > settings.max_code_bytes:
-            raise PayloadTooLarge(f"code over {settings.max_code_bytes} bytes")
-        if not await runner.docker_available():
-            raise RuntimeUnavailable("the Docker engine is not reachable")
-        ticket = runner.reserve("api:" + (request.client.host if request.client else ""))
-    except RunnerError as exc:
-        raise _as_playground_error(exc) from None
+    get_language(language)
+    if len(code.encode()) > settings.max_code_bytes:
+        raise PayloadTooLarge(f"code over {settings.max_code_bytes} bytes")
+    if not await runner.docker_available():
+        raise RuntimeUnavailable("the Docker engine is not reachable")
+    ticket = runner.reserve("api:" + address)
     record = RunRecord(
         id=_new_id(),
         session_id=None,
@@ -168,7 +160,7 @@ async def execute(request: Request) -> Response:
     await store.save_run(record)
     await store.append_output(record.id, output)
     if result.status == "error" and result.error is not None:
-        raise _as_playground_error(result.error)
+        raise result.error
     return JSONResponse(_run_json(record, output))
 
 

@@ -1,21 +1,29 @@
-"""The runner's exception tree: one root, stable codes matching the contract.
+"""The runner's errors: branches of the playground's one exception tree.
 
 Docker (aiodocker, aiohttp) errors are converted to these where they enter, in
-`runners.docker_api`; nothing above that layer sees a third-party exception.
+`runners.docker_api`; nothing above that layer sees a third-party exception. Each
+carries the contract's error `code` and an HTTP `status`.
 """
 
 from __future__ import annotations
 
+from playground.errors import PlaygroundError, RateLimited, UnknownLanguage
 
-class RunnerError(Exception):
-    """Root of every error the runner raises. `code` is the contract's error code."""
+__all__ = [
+    "RateLimited",
+    "RunInProgress",
+    "RunnerError",
+    "RuntimeUnavailable",
+    "SandboxError",
+    "UnknownLanguage",
+]
+
+
+class RunnerError(PlaygroundError):
+    """Root of the errors only the runner raises."""
 
     code = "runner_error"
     status = 500
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class RuntimeUnavailable(RunnerError):
@@ -25,25 +33,11 @@ class RuntimeUnavailable(RunnerError):
     status = 503
 
 
-class UnknownLanguage(RunnerError):
-    """No language with this id."""
-
-    code = "unknown_language"
-    status = 400
-
-
 class RunInProgress(RunnerError):
     """The session already has an active run."""
 
     code = "run_in_progress"
     status = 409
-
-
-class RateLimited(RunnerError):
-    """The run queue is full."""
-
-    code = "rate_limited"
-    status = 429
 
 
 class SandboxError(RunnerError):
