@@ -96,6 +96,9 @@ class DocRoom(YRoom):
 
     async def _watch_ready(self) -> None:
         """Loads the document, then starts capturing updates. Clients wait for this."""
+        if self.loaded.is_set():
+            # YRoom restarts its tasks after an error: the document is loaded already.
+            return
         try:
             loaded = await self.store.load(self.session_id)
             if loaded is None:
