@@ -93,3 +93,40 @@ describe("ApiClient.timeline", () => {
     ]);
   });
 });
+
+describe("ApiClient credentials", () => {
+  it("sends a session's link token on every call, and the admin token as Bearer", async () => {
+    const { client, calls } = server((url) =>
+      url.endsWith("/runs") ? json([]) : json({ id: "s1", runs: [], role: "view" }),
+    );
+    const session = client.withCredentials({ token: "VIEWTOK" });
+    const detail = await session.session("s1");
+    expect(detail.role).toBe("view");
+    await session.sessionRuns("s1");
+    const admin = client.withCredentials({ admin: "ADMIN" });
+    await admin.listSessions();
+    await client.listSessions();
+    const headers = calls.map((c) => new Headers(c.init.headers));
+    expect(headers[0]?.get("x-playground-token")).toBe("VIEWTOK");
+    expect(headers[1]?.get("x-playground-token")).toBe("VIEWTOK");
+    expect(headers[2]?.get("authorization")).toBe("Bearer ADMIN");
+    expect(headers[2]?.get("x-playground-token")).toBeNull();
+    // The plain client stays without credentials.
+    expect(headers[3]?.get("authorization")).toBeNull();
+    expect(headers[3]?.get("x-playground-token")).toBeNull();
+  });
+
+  it("keeps the JSON content type next to the credentials, and reads forbidden", async () => {
+    const { client, calls } = server(() =>
+      json({ error: { code: "forbidden", message: "needs the admin token" } }, 403),
+    );
+    const err = await client
+      .withCredentials({ admin: "wrong" })
+      .createSession({ language: "python" })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 403, code: "forbidden" });
+    const headers = new Headers(calls[0]?.init.headers);
+    expect(headers.get("content-type")).toBe("application/json");
+    expect(headers.get("authorization")).toBe("Bearer wrong");
+  });
+});

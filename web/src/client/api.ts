@@ -1,5 +1,7 @@
+import { authHeaders, type Credentials } from "./access";
 import { parseRun } from "./frames";
 import type {
+  CreatedSession,
   Language,
   Limits,
   Run,
@@ -55,19 +57,30 @@ async function readError(res: Response): Promise<ApiError> {
 const runs = (list: unknown): Run[] =>
   Array.isArray(list) ? list.map(parseRun).filter((r): r is Run => r !== null) : [];
 
-/** The playground's HTTP API. Every method rejects with an `ApiError`. */
+/**
+ * The playground's HTTP API. Every method rejects with an `ApiError`. A client carries
+ * one set of credentials: a session page's link token, or the home page's admin token.
+ */
 export class ApiClient {
   constructor(
     private readonly base = "",
     private readonly fetchImpl: Fetch = (...args) => fetch(...args),
+    private readonly credentials: Credentials = {},
   ) {}
+
+  /** The same API, sending `credentials` with every request. */
+  withCredentials(credentials: Credentials): ApiClient {
+    return new ApiClient(this.base, this.fetchImpl, credentials);
+  }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     let res: Response;
+    const headers = authHeaders(this.credentials);
+    if (body !== undefined) headers["content-type"] = "application/json";
     try {
       res = await this.fetchImpl(this.base + path, {
         method,
-        headers: body === undefined ? {} : { "content-type": "application/json" },
+        headers,
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch {
@@ -91,7 +104,11 @@ export class ApiClient {
     return this.request("GET", `/api/sessions${qs ? `?${qs}` : ""}`);
   }
 
-  createSession(input: { language: string; title?: string; code?: string }): Promise<Session> {
+  createSession(input: {
+    language: string;
+    title?: string;
+    code?: string;
+  }): Promise<CreatedSession> {
     return this.request("POST", "/api/sessions", input);
   }
 

@@ -5,25 +5,31 @@ import { Backoff } from "./backoff";
 import { Emitter } from "./emitter";
 import { type Peer, type PresenceChange, PresenceTracker, type UserInfo } from "./presence";
 import { stateAfterFailures } from "./socket";
-import { CLOSE_SESSION_GONE, type ConnectionState } from "./types";
+import { CLOSE_FORBIDDEN, CLOSE_SESSION_GONE, type ConnectionState } from "./types";
 
 interface DocConnectionEvents {
   state: ConnectionState;
   presence: PresenceChange;
   /** The session is unknown or was deleted: the server closed the socket with 4404. */
   gone: undefined;
+  /** The server refused this link (4403): no token, a wrong one, or a foreign origin. */
+  forbidden: undefined;
 }
 
 export interface DocConnectionOptions {
   /** `ws://host` (no trailing slash); the provider appends `/ws/doc/{sessionId}`. */
   wsBase: string;
   sessionId: string;
+  /** The share link's token, sent as `?t=` (the only thing a browser can add to a WebSocket). */
+  token?: string | null;
   user: UserInfo;
   /** Keep the document in IndexedDB so edits survive reloads while offline. */
   persist?: boolean;
   backoff?: Backoff;
   /** Joins and leaves within this long after (re)connecting are not announced. */
   quietMs?: number;
+  /** The WebSocket class (tests pass an in-memory one). */
+  WebSocketImpl?: typeof WebSocket;
 }
 
 /**
@@ -69,9 +75,11 @@ export class DocConnection {
 
     this.provider = new WebsocketProvider(`${options.wsBase}/ws/doc`, options.sessionId, this.doc, {
       // Every server-side close ends the provider's own retry loop; `onClosed` schedules the
-      // next attempt with jitter (or stops for good on 4404).
+      // next attempt with jitter (or stops for good on 4404 and 4403).
       shouldReconnect: () => false,
       disableBc: false,
+      params: options.token ? { t: options.token } : {},
+      ...(options.WebSocketImpl ? { WebSocketPolyfill: options.WebSocketImpl } : {}),
     });
     this.provider.awareness.setLocalStateField("user", this.userState(options.user));
     this.provider.on("status", this.onStatus);
@@ -146,9 +154,10 @@ export class DocConnection {
 
   private readonly onClosed = (event: { code: number }): void => {
     if (this.disposed) return;
-    if (event.code === CLOSE_SESSION_GONE) {
+    if (event.code === CLOSE_SESSION_GONE || event.code === CLOSE_FORBIDDEN) {
+      // Retrying cannot help: the session is gone, or this link does not open it.
       this.setState("offline");
-      this.events.emit("gone", undefined);
+      this.events.emit(event.code === CLOSE_SESSION_GONE ? "gone" : "forbidden", undefined);
       return;
     }
     const delay = this.backoff.next();

@@ -83,6 +83,19 @@ describe("RunChannel", () => {
     expect(channel.state).toBe("offline");
   });
 
+  it("stops for good when the server refuses the link (4403), unlike a transient close", () => {
+    const { channel, sockets } = setup();
+    let forbidden = 0;
+    channel.on("forbidden", () => {
+      forbidden++;
+    });
+    sockets[0]?.serverClose(4403, "this session needs a share link's token");
+    vi.advanceTimersByTime(60_000);
+    expect(forbidden).toBe(1);
+    expect(sockets).toHaveLength(1);
+    expect(channel.state).toBe("offline");
+  });
+
   it("dispose closes the socket and cancels a pending retry", () => {
     const first = setup();
     first.sockets[0]?.serverOpen();

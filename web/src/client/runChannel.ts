@@ -9,6 +9,7 @@ import {
   stateAfterFailures,
 } from "./socket";
 import {
+  CLOSE_FORBIDDEN,
   CLOSE_SESSION_GONE,
   type ClientFrame,
   type ConnectionState,
@@ -20,6 +21,8 @@ interface RunChannelEvents {
   state: ConnectionState;
   /** The session is unknown or was deleted (close code 4404); the channel stops. */
   gone: undefined;
+  /** This link does not open the session (close code 4403); the channel stops. */
+  forbidden: undefined;
 }
 
 export interface RunChannelOptions {
@@ -28,8 +31,9 @@ export interface RunChannelOptions {
 }
 
 /**
- * The run channel of one session (`/ws/run/{id}`): typed frames in and out, reconnecting
- * on its own with jittered backoff until disposed or told the session is gone.
+ * The run channel of one session (`/ws/run/{id}?t=TOKEN`): typed frames in and out,
+ * reconnecting on its own with jittered backoff until disposed, told the session is gone,
+ * or refused.
  */
 export class RunChannel {
   private readonly events = new Emitter<RunChannelEvents>();
@@ -124,9 +128,9 @@ export class RunChannel {
     socket.onclose = (ev) => {
       if (this.socket !== socket) return;
       this.socket = null;
-      if (ev.code === CLOSE_SESSION_GONE) {
+      if (ev.code === CLOSE_SESSION_GONE || ev.code === CLOSE_FORBIDDEN) {
         this.setState("offline");
-        this.events.emit("gone", undefined);
+        this.events.emit(ev.code === CLOSE_SESSION_GONE ? "gone" : "forbidden", undefined);
         return;
       }
       const delay = this.backoff.next();

@@ -1,5 +1,7 @@
 /** Shapes of the playground's outer contract (CONTRACT.md), as the server sends them. */
 
+import type { Role, SessionLinks } from "./access";
+
 export type ConnectionState = "connected" | "connecting" | "offline";
 
 export type RunStatus = "queued" | "running" | "ok" | "failed" | "timeout" | "killed" | "error";
@@ -55,6 +57,15 @@ export interface Session {
 export interface SessionDetail extends Session {
   code: string;
   runs: Run[];
+  /** The caller's rights; a server without access control sends none (everyone edits). */
+  role?: Role;
+  /** Both share links, for callers who may edit. */
+  links?: SessionLinks;
+}
+
+/** A new session (created or imported): its creator gets both share links. */
+export interface CreatedSession extends Session {
+  links?: SessionLinks;
 }
 
 export interface SessionPage {
@@ -106,3 +117,6 @@ export type ClientFrame =
 
 /** The socket close code the server uses for an unknown or deleted session. */
 export const CLOSE_SESSION_GONE = 4404;
+
+/** The socket close code for a missing or wrong share-link token (or a foreign origin). */
+export const CLOSE_FORBIDDEN = 4403;

@@ -3,10 +3,22 @@ export function wsBase(loc: Pick<Location, "protocol" | "host"> = window.locatio
   return `${loc.protocol === "https:" ? "wss:" : "ws:"}//${loc.host}`;
 }
 
-export function sessionPath(id: string): string {
-  return `/s/${encodeURIComponent(id)}`;
+/** A session page's path, with the share-link token when there is one. */
+export function sessionPath(id: string, token?: string | null): string {
+  const path = `/s/${encodeURIComponent(id)}`;
+  return token ? `${path}?t=${encodeURIComponent(token)}` : path;
 }
 
-export function shareLink(id: string, loc: Pick<Location, "origin"> = window.location): string {
-  return `${loc.origin}${sessionPath(id)}`;
+/** The session's run channel, carrying its token (a browser cannot add headers to a WebSocket). */
+export function runChannelUrl(base: string, id: string, token?: string | null): string {
+  const url = `${base}/ws/run/${encodeURIComponent(id)}`;
+  return token ? `${url}?t=${encodeURIComponent(token)}` : url;
+}
+
+export function shareLink(
+  id: string,
+  token?: string | null,
+  loc: Pick<Location, "origin"> = window.location,
+): string {
+  return `${loc.origin}${sessionPath(id, token)}`;
 }
