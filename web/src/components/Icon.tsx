@@ -16,6 +16,8 @@ const PATHS = {
   replay: "M12 8v4l3 3M3.05 11a9 9 0 1 1 .5 4M3 4v7h7",
   close: "M6 6l12 12M18 6 6 18",
   terminal: "M4 17l6-5-6-5M12 19h8",
+  eye: "M2 12s3.6-7 10-7 10 7 10 7-3.6 7-10 7S2 12 2 12zM12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6z",
+  lock: "M6 11h12v10H6zM8 11V7a4 4 0 0 1 8 0v4",
 } as const;
 
 export type IconName = keyof typeof PATHS;

@@ -64,16 +64,24 @@ interface EditorProps {
   awareness: Awareness;
   language: string;
   onRun: () => void;
+  /** View-only: the text cannot be changed here (others' edits still arrive). */
+  readOnly?: boolean;
 }
+
+const readOnlyExtensions = (readOnly: boolean): Extension =>
+  readOnly ? [EditorState.readOnly.of(true), EditorView.editable.of(false)] : [];
 
 /**
  * The collaborative editor. Undo and redo go through a Y.UndoManager scoped to this
  * client's own edits, so nobody undoes someone else's typing.
  */
-export function Editor({ code, awareness, language, onRun }: EditorProps) {
+export function Editor({ code, awareness, language, onRun, readOnly = false }: EditorProps) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const languageSlot = useRef(new Compartment());
+  const readOnlySlot = useRef(new Compartment());
+  const readOnlyRef = useRef(readOnly);
+  readOnlyRef.current = readOnly;
   const onRunRef = useRef(onRun);
   onRunRef.current = onRun;
 
@@ -99,6 +107,7 @@ export function Editor({ code, awareness, language, onRun }: EditorProps) {
           keymap.of(yUndoManagerKeymap),
           baseExtensions(),
           languageSlot.current.of([]),
+          readOnlySlot.current.of(readOnlyExtensions(readOnlyRef.current)),
           yCollab(code, awareness, { undoManager }),
           EditorView.editorAttributes.of({ "data-testid": "editor" }),
           EditorView.contentAttributes.of({ "aria-label": "Code editor" }),
@@ -112,6 +121,13 @@ export function Editor({ code, awareness, language, onRun }: EditorProps) {
       view.current = null;
     };
   }, [code, awareness]);
+
+  // A new view (code or awareness changed) is built with the current value.
+  useEffect(() => {
+    view.current?.dispatch({
+      effects: readOnlySlot.current.reconfigure(readOnlyExtensions(readOnly)),
+    });
+  }, [readOnly]);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new view (code or awareness changed) needs its language too.
   useEffect(() => {

@@ -1,13 +1,22 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { navigate } from "../app/router";
 import { useLanguages } from "../app/useLanguages";
-import { api } from "../client/api";
+import {
+  adminToken,
+  forgetToken,
+  linkToken,
+  rememberedToken,
+  rememberToken,
+  setAdminToken,
+} from "../client/access";
+import { ApiError, api } from "../client/api";
 import type { Language, Session } from "../client/types";
 import { sessionPath } from "../client/urls";
 import { Icon } from "../components/Icon";
 import { ThemeToggle } from "../components/ThemeToggle";
 import { useToast } from "../components/Toasts";
 import { shortVersion } from "../editor/languages";
+import { AdminTokenForm } from "./AdminTokenForm";
 import { CreateSessionDialog } from "./CreateSessionDialog";
 import { SessionList } from "./SessionList";
 
@@ -23,6 +32,10 @@ export function HomePage() {
   const [total, setTotal] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
+  // On a protected instance the list, creating and deleting need the admin token.
+  const [admin, setAdmin] = useState(adminToken);
+  const [needsAdmin, setNeedsAdmin] = useState(false);
+  const homeApi = useMemo(() => api.withCredentials({ admin }), [admin]);
 
   useEffect(() => {
     document.title = "Playground";
@@ -32,15 +45,19 @@ export function HomePage() {
 
   const load = useCallback(
     (offset: number) =>
-      api.listSessions({ q: query, language, limit: PAGE, offset }).then(
+      homeApi.listSessions({ q: query, language, limit: PAGE, offset }).then(
         (page) => {
           setSessions((old) => (offset === 0 ? page.items : [...(old ?? []), ...page.items]));
           setTotal(page.total);
           setError(null);
+          setNeedsAdmin(false);
         },
-        (err: Error) => setError(err.message),
+        (err: Error) => {
+          if (err instanceof ApiError && err.status === 403) setNeedsAdmin(true);
+          else setError(err.message);
+        },
       ),
-    [query, language],
+    [homeApi, query, language],
   );
   useEffect(() => {
     void load(0);
@@ -51,9 +68,17 @@ export function HomePage() {
     [languages],
   );
 
+  const saveAdmin = (token: string | null) => {
+    setAdminToken(token);
+    setAdmin(token);
+  };
+
   const create = async (input: { title: string; language: string; code: string }) => {
-    const s = await api.createSession(input);
-    navigate(sessionPath(s.id));
+    const s = await homeApi.createSession(input);
+    // The creator keeps the edit link: the session list opens it with it later.
+    const token = s.links ? linkToken(s.links.edit) : null;
+    if (token) rememberToken(s.id, token, "edit");
+    navigate(sessionPath(s.id, token));
   };
   const startSample = (l: Language) =>
     create({ title: `${l.name} sample`, language: l.id, code: l.template }).catch((err: Error) =>
@@ -61,7 +86,8 @@ export function HomePage() {
     );
   const remove = async (s: Session) => {
     try {
-      await api.deleteSession(s.id);
+      await homeApi.deleteSession(s.id);
+      forgetToken(s.id);
       setSessions((list) => list?.filter((x) => x.id !== s.id) ?? null);
       setTotal((t) => t - 1);
       toast("success", "Session deleted");
@@ -82,11 +108,21 @@ export function HomePage() {
         </span>
         <span className="spacer" />
         <ThemeToggle />
+        {admin && !needsAdmin && (
+          <button
+            type="button"
+            className="btn ghost"
+            onClick={() => saveAdmin(null)}
+            title="Forget the admin token in this browser"
+          >
+            <Icon name="lock" /> Lock
+          </button>
+        )}
         <button
           type="button"
           className="btn primary"
           onClick={() => setCreating(true)}
-          disabled={!languages?.length}
+          disabled={!languages?.length || needsAdmin}
           data-testid="new-session"
         >
           <Icon name="plus" /> New session
@@ -97,7 +133,8 @@ export function HomePage() {
           <h1>Write, run and debug code together</h1>
           <p>Share a link, edit the same file live, and watch every run's output as it happens.</p>
         </section>
-        {languages && languages.length > 0 && (
+        {needsAdmin && <AdminTokenForm rejected={admin !== null} onSave={saveAdmin} />}
+        {languages && languages.length > 0 && !needsAdmin && (
           <section aria-label="Samples">
             <h2 className="section-title">Start from a sample</h2>
             <div className="samples">
@@ -122,7 +159,7 @@ export function HomePage() {
         {langError && !languages && (
           <div className="error-box">Could not load languages: {langError}</div>
         )}
-        <section aria-label="Your sessions">
+        <section aria-label="Your sessions" hidden={needsAdmin}>
           <div className="list-head">
             <h2 className="section-title">
               Sessions {sessions && <span className="count">{total}</span>}
@@ -162,7 +199,12 @@ export function HomePage() {
             </div>
           )}
           {sessions && sessions.length > 0 && (
-            <SessionList sessions={sessions} languageNames={names} onDelete={remove} />
+            <SessionList
+              sessions={sessions}
+              languageNames={names}
+              onDelete={remove}
+              hrefFor={(s) => sessionPath(s.id, rememberedToken(s.id)?.token)}
+            />
           )}
           {sessions && sessions.length < total && (
             <button

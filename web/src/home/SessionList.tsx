@@ -11,6 +11,8 @@ interface SessionListProps {
   sessions: Session[];
   languageNames: Record<string, string>;
   onDelete: (session: Session) => Promise<void>;
+  /** Where a row leads: the session page, with this browser's share-link token for it. */
+  hrefFor?: (session: Session) => string;
   now?: number;
 }
 
@@ -19,6 +21,7 @@ export function SessionList({
   sessions,
   languageNames,
   onDelete,
+  hrefFor = (s) => sessionPath(s.id),
   now = Date.now(),
 }: SessionListProps) {
   const [confirming, setConfirming] = useState<Session | null>(null);
@@ -42,7 +45,7 @@ export function SessionList({
           const last = s.last_run ? runHeadline(s.last_run) : null;
           return (
             <li key={s.id} className="session-row">
-              <Link href={sessionPath(s.id)} className="session-link">
+              <Link href={hrefFor(s)} className="session-link">
                 <span className={`lang-badge lang-${s.language}`}>
                   {languageNames[s.language] ?? languageLabel(s.language)}
                 </span>

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from "react";
-import { api } from "../client/api";
+import type { ApiClient } from "../client/api";
 import type { Snapshot, TimelineEvent } from "../client/types";
 import { Icon } from "../components/Icon";
 import { CodeView } from "../editor/Editor";
@@ -7,13 +7,15 @@ import { clockTime } from "./runFormat";
 
 interface ReplayViewProps {
   sessionId: string;
+  /** The API with this session's link token. */
+  api: ApiClient;
   theme: "light" | "dark";
   onOpenRun: (runId: string) => void;
   onClose: () => void;
 }
 
 /** Scrub through the session's history: the code as it stood at any moment, read-only. */
-export function ReplayView({ sessionId, onOpenRun, onClose }: ReplayViewProps) {
+export function ReplayView({ sessionId, api, onOpenRun, onClose }: ReplayViewProps) {
   const [events, setEvents] = useState<TimelineEvent[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [at, setAt] = useState<number | null>(null);
@@ -27,7 +29,7 @@ export function ReplayView({ sessionId, onOpenRun, onClose }: ReplayViewProps) {
       },
       (err: Error) => setError(err.message),
     );
-  }, [sessionId]);
+  }, [sessionId, api]);
 
   useEffect(() => {
     if (at === null) return;
@@ -42,7 +44,7 @@ export function ReplayView({ sessionId, onOpenRun, onClose }: ReplayViewProps) {
       live = false;
       clearTimeout(timer);
     };
-  }, [sessionId, at]);
+  }, [sessionId, api, at]);
 
   const [start, end] = useMemo(() => {
     if (!events?.length) return [0, 1];

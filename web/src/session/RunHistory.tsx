@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from "react";
-import { api } from "../client/api";
+import type { ApiClient } from "../client/api";
 import type { Run, RunWithOutput } from "../client/types";
 import { Modal } from "../components/Modal";
 import { RunStatus } from "./RunPanel";
@@ -61,11 +61,14 @@ export function RunHistory({
 /** A past run's output, fetched from the server, in its own read-only terminal. */
 export function RunViewer({
   runId,
+  api,
   initial,
   theme,
   onClose,
 }: {
   runId: string;
+  /** The API with this session's link token. */
+  api: ApiClient;
   initial?: Run;
   theme: "light" | "dark";
   onClose: () => void;
@@ -90,7 +93,7 @@ export function RunViewer({
     return () => {
       live = false;
     };
-  }, [runId, sink]);
+  }, [runId, api, sink]);
 
   return (
     <Modal

@@ -54,6 +54,28 @@ describe("RunPanel", () => {
     expect(props.onStop).toHaveBeenCalledOnce();
   });
 
+  it("view-only: Run, Stop and stdin are disabled and say why, while the run is still shown", async () => {
+    const props = setup({
+      run: makeRun({ status: "running", user: "ada" }),
+      active: true,
+      viewOnly: true,
+    });
+    const runButton = screen.getByTestId("run-button") as HTMLButtonElement;
+    const stopButton = screen.getByTestId("stop-button") as HTMLButtonElement;
+    const stdin = screen.getByTestId("stdin-input") as HTMLInputElement;
+    expect(runButton.disabled).toBe(true);
+    expect(stopButton.disabled).toBe(true);
+    expect(stdin.disabled).toBe(true);
+    expect(runButton.title).toMatch(/^View only/);
+    expect(stopButton.title).toMatch(/^View only/);
+    expect(screen.getByText("Running")).toBeTruthy();
+    expect(screen.getByText("by ada")).toBeTruthy();
+    await userEvent.click(runButton);
+    await userEvent.click(stopButton);
+    expect(props.onRun).not.toHaveBeenCalled();
+    expect(props.onStop).not.toHaveBeenCalled();
+  });
+
   it("shows how a run ended, with its exceptional conditions", () => {
     setup({
       run: makeRun({

@@ -11,6 +11,8 @@ export interface RunPanelProps {
   ready: boolean;
   /** The run channel has failed to connect repeatedly. */
   offline: boolean;
+  /** A view-only link: output is shown, but nothing can be run, stopped or typed in. */
+  viewOnly?: boolean;
   onRun: () => void;
   onStop: () => void;
   onStdin: (line: string) => void;
@@ -47,10 +49,13 @@ export function RunStatus({ run }: { run: Run }) {
 /** Run controls, status of the current run, the output terminal and stdin while running. */
 export function RunPanel(props: RunPanelProps) {
   const { run, active, ready } = props;
+  const viewOnly = props.viewOnly ?? false;
+  const denied = viewOnly ? "View only: ask for the edit link to run code" : undefined;
   const [line, setLine] = useState("");
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
+    if (viewOnly) return;
     props.onStdin(`${line}\n`);
     setLine("");
   };
@@ -63,8 +68,8 @@ export function RunPanel(props: RunPanelProps) {
           className="btn primary run-btn"
           data-testid="run-button"
           onClick={props.onRun}
-          disabled={!ready || active}
-          title={`Run (${MOD}+Enter)`}
+          disabled={viewOnly || !ready || active}
+          title={denied ?? `Run (${MOD}+Enter)`}
         >
           <Icon name="play" filled size={14} /> Run
           <Kbd keys={[MOD, "↵"]} />
@@ -74,8 +79,8 @@ export function RunPanel(props: RunPanelProps) {
           className="btn danger-ghost"
           data-testid="stop-button"
           onClick={props.onStop}
-          disabled={!active}
-          title="Stop the running program"
+          disabled={viewOnly || !active}
+          title={denied ?? "Stop the running program"}
         >
           <Icon name="stop" filled size={12} /> Stop
         </button>
@@ -113,8 +118,14 @@ export function RunPanel(props: RunPanelProps) {
             data-testid="stdin-input"
             value={line}
             onChange={(e) => setLine(e.target.value)}
-            placeholder="Type input for the program and press Enter"
+            placeholder={
+              viewOnly
+                ? "View only: input comes from people with the edit link"
+                : "Type input for the program and press Enter"
+            }
             aria-label="Standard input"
+            disabled={viewOnly}
+            title={denied}
             autoComplete="off"
             spellCheck={false}
           />
@@ -122,7 +133,8 @@ export function RunPanel(props: RunPanelProps) {
             type="button"
             className="btn ghost small"
             onClick={props.onEof}
-            title="Close stdin (EOF)"
+            title={denied ?? "Close stdin (EOF)"}
+            disabled={viewOnly}
           >
             EOF
           </button>

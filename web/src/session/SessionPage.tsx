@@ -3,30 +3,40 @@ import { getPrefs, suggestName, usePrefs } from "../app/prefs";
 import { navigate } from "../app/router";
 import { useResolvedTheme } from "../app/theme";
 import { useLanguages } from "../app/useLanguages";
+import { absoluteLink, forgetToken } from "../client/access";
 import { api } from "../client/api";
 import type { Run } from "../client/types";
 import { shareLink } from "../client/urls";
 import { MOD } from "../components/Kbd";
 import { useToast } from "../components/Toasts";
 import { Editor } from "../editor/Editor";
+import { AccessDenied } from "./AccessDenied";
 import { NamePrompt } from "./NamePrompt";
 import { ReplayView } from "./ReplayView";
 import { RunHistory, RunViewer } from "./RunHistory";
 import { RunPanel } from "./RunPanel";
 import { SettingsPanel } from "./SettingsPanel";
+import type { ShareLinks } from "./SharePopover";
 import { ShortcutsHelp } from "./ShortcutsHelp";
-import { copyText, errorToast, useSessionKeys } from "./sessionActions";
+import { errorToast, useSessionKeys } from "./sessionActions";
 import { Terminal } from "./Terminal";
-import { TopBar } from "./TopBar";
+import { TopBar, VIEW_ONLY_HINT } from "./TopBar";
 import { Tour } from "./Tour";
 import { TerminalSink } from "./terminalSink";
 import { useDoc, useYMapValue } from "./useDoc";
 import { useRuns } from "./useRuns";
+import { useRole, useSessionToken } from "./useSessionAccess";
 import { useSessionData } from "./useSessionData";
 
 type Overlay = "settings" | "help" | "replay" | null;
 
 export function SessionPage({ id }: { id: string }) {
+  const { token, resolving } = useSessionToken(id);
+  if (resolving) return <div className="loading">Opening session…</div>;
+  return <SessionView id={id} token={token} />;
+}
+
+function SessionView({ id, token }: { id: string; token: string | null }) {
   const toast = useToast();
   const theme = useResolvedTheme();
   const [prefs, setPrefs] = usePrefs();
@@ -44,18 +54,24 @@ export function SessionPage({ id }: { id: string }) {
   useEffect(() => sink.subscribe(() => setOutputEmpty(sink.empty)), [sink]);
 
   const leave = useCallback(() => {
+    forgetToken(id);
     toast("error", "This session was deleted", "Taking you back to your sessions.");
     navigate("/", true);
-  }, [toast]);
-  const doc = useDoc(id, user, {
+  }, [id, toast]);
+  const sessionApi = useMemo(() => api.withCredentials({ token }), [token]);
+  const doc = useDoc(id, token, user, {
     onJoin: (p) => toast("join", `${p.name} joined`),
     onLeave: (p) => toast("leave", `${p.name} left`),
   });
-  const runs = useRuns(id, sink, {
+  const runs = useRuns(id, token, sink, {
     onError: (code, message) => errorToast(toast, code, message),
     onGone: leave,
   });
-  const data = useSessionData(id, runs.finishedCount);
+  const data = useSessionData(id, sessionApi, runs.finishedCount);
+  const role = useRole(id, token, data.detail);
+  // Until the server names the role of a link seen for the first time, nothing is editable.
+  const canEdit = role === "edit";
+  const viewOnly = role === "view";
   const { languages } = useLanguages();
 
   useEffect(() => {
@@ -72,25 +88,34 @@ export function SessionPage({ id }: { id: string }) {
   }, [title]);
 
   const run = useCallback(() => {
+    if (!canEdit) {
+      if (viewOnly) toast("info", "View only", VIEW_ONLY_HINT);
+      return;
+    }
     if (runs.active) return;
     if (!runs.channel?.run(name))
       toast("error", "Not connected to the runner", "The run starts once the connection is back.");
-  }, [runs.channel, runs.active, name, toast]);
+  }, [runs.channel, runs.active, name, toast, canEdit, viewOnly]);
   const stop = useCallback(() => runs.channel?.stop(), [runs.channel]);
 
   useSessionKeys({ onRun: run, onHelp: () => setOverlay((o) => (o === "help" ? null : "help")) });
 
   const rename = (t: string) => {
     meta?.set("title", t);
-    api
+    sessionApi
       .renameSession(id, t)
       .catch((err: Error) => toast("error", "Could not rename the session", err.message));
   };
-  const share = () =>
-    copyText(shareLink(id)).then(
-      () => toast("success", "Link copied", "Anyone with the link can join this session."),
-      () => toast("info", "Copy this link", shareLink(id)),
-    );
+  const links = data.detail?.links;
+  const shareLinks: ShareLinks = viewOnly
+    ? { view: shareLink(id, token) }
+    : links
+      ? { edit: absoluteLink(links.edit), view: absoluteLink(links.view) }
+      : canEdit
+        ? { edit: shareLink(id, token) }
+        : {};
+
+  if (doc.forbidden || data.forbidden) return <AccessDenied hadToken={token !== null} />;
 
   if (data.notFound && !doc.conn?.code.length) {
     return (
@@ -114,7 +139,18 @@ export function SessionPage({ id }: { id: string }) {
         onLanguage={(l) => meta?.set("language", l)}
         peers={doc.peers}
         state={doc.state}
-        onShare={share}
+        viewOnly={viewOnly}
+        shareLinks={shareLinks}
+        onCopied={(what) =>
+          toast(
+            "success",
+            `${what} link copied`,
+            what === "View only"
+              ? "Anyone with it can follow along, not change anything."
+              : "Anyone with it can edit and run this session.",
+          )
+        }
+        onCopyFailed={(url) => toast("info", "Copy this link", url)}
         onSettings={() => setOverlay(overlay === "settings" ? null : "settings")}
         onHelp={() => setOverlay("help")}
         onReplay={data.hasTimeline ? () => setOverlay("replay") : null}
@@ -133,6 +169,7 @@ export function SessionPage({ id }: { id: string }) {
               awareness={doc.conn.provider.awareness}
               language={language}
               onRun={run}
+              readOnly={!canEdit}
             />
           ) : (
             <div className="loading">Opening session…</div>
@@ -144,6 +181,7 @@ export function SessionPage({ id }: { id: string }) {
             active={runs.active}
             ready={runs.state === "connected"}
             offline={runs.state === "offline"}
+            viewOnly={!canEdit}
             onRun={run}
             onStop={stop}
             onStdin={(line) => {
@@ -171,6 +209,7 @@ export function SessionPage({ id }: { id: string }) {
           <SettingsPanel
             limits={data.limits}
             timeLimit={timeLimit}
+            readOnly={!canEdit}
             onTimeLimit={(s) =>
               s === null ? meta?.delete("time_limit_s") : meta?.set("time_limit_s", s)
             }
@@ -184,6 +223,7 @@ export function SessionPage({ id }: { id: string }) {
       {overlay === "replay" && (
         <ReplayView
           sessionId={id}
+          api={sessionApi}
           theme={theme}
           onOpenRun={(runId) => setViewing({ id: runId })}
           onClose={() => setOverlay(null)}
@@ -192,6 +232,7 @@ export function SessionPage({ id }: { id: string }) {
       {viewing && (
         <RunViewer
           runId={viewing.id}
+          api={sessionApi}
           initial={viewing.run}
           theme={theme}
           onClose={() => setViewing(null)}

@@ -7,6 +7,8 @@ interface SettingsPanelProps {
   limits: Limits | null | undefined;
   timeLimit: number | undefined;
   onTimeLimit: (seconds: number | null) => void;
+  /** View-only: the session's settings are shown, not changeable. */
+  readOnly?: boolean;
   prefs: Prefs;
   onPrefs: (patch: Partial<Prefs>) => void;
   onClose: () => void;
@@ -31,6 +33,7 @@ export function SettingsPanel({
   limits,
   timeLimit,
   onTimeLimit,
+  readOnly = false,
   prefs,
   onPrefs,
   onClose,
@@ -98,6 +101,7 @@ export function SettingsPanel({
             onBlur={commit}
             onKeyDown={(e) => e.key === "Enter" && commit()}
             data-testid="time-limit-input"
+            disabled={readOnly}
           />
         </label>
         <p className="hint">

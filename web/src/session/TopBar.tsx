@@ -5,6 +5,10 @@ import type { ConnectionState, Language } from "../client/types";
 import { Icon } from "../components/Icon";
 import { languageLabel } from "../editor/languages";
 import { ConnectionStatus, Presence } from "./Presence";
+import { ShareButton, type ShareLinks } from "./SharePopover";
+
+export const VIEW_ONLY_HINT =
+  "You opened a view-only link: you can follow the code and its runs, not change or run it.";
 
 interface TopBarProps {
   title: string;
@@ -14,7 +18,11 @@ interface TopBarProps {
   onLanguage: (id: string) => void;
   peers: Peer[];
   state: ConnectionState;
-  onShare: () => void;
+  /** This person holds the view-only link: nothing here can be changed. */
+  viewOnly: boolean;
+  shareLinks: ShareLinks;
+  onCopied: (what: string) => void;
+  onCopyFailed: (url: string) => void;
   onSettings: () => void;
   onHelp: () => void;
   onReplay: (() => void) | null;
@@ -64,7 +72,8 @@ export function TopBar(props: TopBarProps) {
         <button
           type="button"
           className="title-btn"
-          title="Rename"
+          title={props.viewOnly ? props.title : "Rename"}
+          disabled={props.viewOnly}
           onClick={() => {
             setDraft(props.title);
             setEditing(true);
@@ -73,12 +82,19 @@ export function TopBar(props: TopBarProps) {
           {props.title || "Untitled session"}
         </button>
       )}
+      {props.viewOnly && (
+        <span className="view-badge" title={VIEW_ONLY_HINT} data-testid="view-only-badge">
+          <Icon name="eye" size={14} /> View only
+        </span>
+      )}
       <select
         className="lang-select"
         data-testid="language-select"
         value={props.language}
         onChange={(e) => props.onLanguage(e.target.value)}
         aria-label="Language"
+        disabled={props.viewOnly}
+        title={props.viewOnly ? VIEW_ONLY_HINT : undefined}
       >
         {!known && props.language && (
           <option value={props.language}>{languageLabel(props.language)}</option>
@@ -103,9 +119,11 @@ export function TopBar(props: TopBarProps) {
           <Icon name="replay" /> Replay
         </button>
       )}
-      <button type="button" className="btn" onClick={props.onShare} data-testid="share-button">
-        <Icon name="link" /> Share
-      </button>
+      <ShareButton
+        links={props.shareLinks}
+        onCopied={props.onCopied}
+        onCopyFailed={props.onCopyFailed}
+      />
       <button
         type="button"
         className="btn icon-btn"

@@ -9,6 +9,7 @@ const ERRORS: Record<string, string> = {
   run_in_progress: "A run is already in progress",
   unknown_language: "This language is not supported by the server",
   bad_message: "The server did not understand the request",
+  forbidden: "Not allowed with this link",
 };
 
 /** Shows a run-channel error as a toast a person can act on. */

@@ -10,6 +10,8 @@ export interface DocHandle {
   state: ConnectionState;
   peers: Peer[];
   gone: boolean;
+  /** The server refused this link (no token, a wrong one): nothing will load. */
+  forbidden: boolean;
 }
 
 interface DocCallbacks {
@@ -18,20 +20,27 @@ interface DocCallbacks {
 }
 
 /** Opens the session's shared document for as long as the component is mounted. */
-export function useDoc(sessionId: string, user: UserInfo, callbacks: DocCallbacks): DocHandle {
+export function useDoc(
+  sessionId: string,
+  token: string | null,
+  user: UserInfo,
+  callbacks: DocCallbacks,
+): DocHandle {
   const [conn, setConn] = useState<DocConnection | null>(null);
   const [state, setState] = useState<ConnectionState>("connecting");
   const [peers, setPeers] = useState<Peer[]>([]);
   const [gone, setGone] = useState(false);
+  const [forbidden, setForbidden] = useState(false);
   const [cb] = useState(() => ({ current: callbacks }));
   cb.current = callbacks;
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: the user is applied by the effect below; a new name must not reconnect.
   useEffect(() => {
-    const c = new DocConnection({ wsBase: wsBase(), sessionId, user });
+    const c = new DocConnection({ wsBase: wsBase(), sessionId, token, user });
     setConn(c);
     setState(c.state);
     setGone(false);
+    setForbidden(false);
     const offs = [
       c.on("state", setState),
       c.on("presence", (change) => {
@@ -43,18 +52,19 @@ export function useDoc(sessionId: string, user: UserInfo, callbacks: DocCallback
         setGone(true);
         void c.clearLocal();
       }),
+      c.on("forbidden", () => setForbidden(true)),
     ];
     return () => {
       for (const off of offs) off();
       c.dispose();
     };
-  }, [sessionId, cb]);
+  }, [sessionId, token, cb]);
 
   useEffect(() => {
     conn?.setUser(user);
   }, [conn, user]);
 
-  return { conn, state, peers, gone };
+  return { conn, state, peers, gone, forbidden };
 }
 
 function samePeers(a: Peer[], b: Peer[]): boolean {

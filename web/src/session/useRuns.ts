@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from "react";
 import { RunChannel } from "../client/runChannel";
 import { RunLog } from "../client/runLog";
 import type { ConnectionState, Run } from "../client/types";
-import { wsBase } from "../client/urls";
+import { runChannelUrl, wsBase } from "../client/urls";
 import { effectText } from "./runFormat";
 import type { TerminalSink } from "./terminalSink";
 
@@ -21,7 +21,12 @@ interface RunCallbacks {
 }
 
 /** Follows the session's run channel and mirrors its output into the terminal sink. */
-export function useRuns(sessionId: string, sink: TerminalSink, callbacks: RunCallbacks): RunHandle {
+export function useRuns(
+  sessionId: string,
+  token: string | null,
+  sink: TerminalSink,
+  callbacks: RunCallbacks,
+): RunHandle {
   const [channel, setChannel] = useState<RunChannel | null>(null);
   const [run, setRun] = useState<Run | null>(null);
   const [active, setActive] = useState(false);
@@ -32,7 +37,7 @@ export function useRuns(sessionId: string, sink: TerminalSink, callbacks: RunCal
 
   useEffect(() => {
     const log = new RunLog();
-    const ch = new RunChannel(`${wsBase()}/ws/run/${encodeURIComponent(sessionId)}`);
+    const ch = new RunChannel(runChannelUrl(wsBase(), sessionId, token));
     setChannel(ch);
     setState(ch.state);
     const offs = [
@@ -60,7 +65,7 @@ export function useRuns(sessionId: string, sink: TerminalSink, callbacks: RunCal
       for (const off of offs) off();
       ch.dispose();
     };
-  }, [sessionId, sink]);
+  }, [sessionId, token, sink]);
 
   return { channel, run, active, state, finishedCount };
 }

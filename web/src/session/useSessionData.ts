@@ -1,10 +1,12 @@
 import { useCallback, useEffect, useState } from "react";
-import { ApiError, api } from "../client/api";
+import { type ApiClient, ApiError } from "../client/api";
 import type { Limits, Run, SessionDetail } from "../client/types";
 
 export interface SessionData {
   detail: SessionDetail | null;
   notFound: boolean;
+  /** The server refused this link (403). */
+  forbidden: boolean;
   runs: Run[];
   runsLoading: boolean;
   /** The history could not be fetched (offline). */
@@ -17,9 +19,10 @@ export interface SessionData {
 }
 
 /** What the REST API knows about a session. All of it is optional: offline, the page runs on the document alone. */
-export function useSessionData(id: string, runsVersion: number): SessionData {
+export function useSessionData(id: string, api: ApiClient, runsVersion: number): SessionData {
   const [detail, setDetail] = useState<SessionDetail | null>(null);
   const [notFound, setNotFound] = useState(false);
+  const [forbidden, setForbidden] = useState(false);
   const [runs, setRuns] = useState<Run[]>([]);
   const [runsLoading, setRunsLoading] = useState(true);
   const [runsError, setRunsError] = useState(false);
@@ -39,6 +42,7 @@ export function useSessionData(id: string, runsVersion: number): SessionData {
       (err: unknown) => {
         if (!live) return;
         if (err instanceof ApiError && err.status === 404) setNotFound(true);
+        if (err instanceof ApiError && err.status === 403) setForbidden(true);
         setRunsLoading(false);
         setRunsError(true);
       },
@@ -54,7 +58,7 @@ export function useSessionData(id: string, runsVersion: number): SessionData {
     return () => {
       live = false;
     };
-  }, [id]);
+  }, [id, api]);
 
   // runsVersion and tick are the refresh triggers.
   useEffect(() => {
@@ -72,8 +76,18 @@ export function useSessionData(id: string, runsVersion: number): SessionData {
     return () => {
       live = false;
     };
-  }, [id, runsVersion, tick]);
+  }, [id, api, runsVersion, tick]);
 
   const refreshRuns = useCallback(() => setTick((t) => t + 1), []);
-  return { detail, notFound, runs, runsLoading, runsError, refreshRuns, limits, hasTimeline };
+  return {
+    detail,
+    notFound,
+    forbidden,
+    runs,
+    runsLoading,
+    runsError,
+    refreshRuns,
+    limits,
+    hasTimeline,
+  };
 }
