@@ -3,7 +3,7 @@
 // Every client of a room lives in this process, so one clock times each update from
 // its author to every other client of the room. stdout: one JSON line per event.
 // stdin commands (one per line):
-//   start  each client appends a marker `<gid.seq.t>` `rate` times a second for
+//   start  (again and again: each call measures afresh) each client appends a marker `<gid.seq.t>` `rate` times a second for
 //          `durationS`, then waits (<= 15 s) for every marker to reach every other
 //          client of its room; prints {"event":"done", sent, expected, received, hist, ...}
 //          (hist: latency histogram in 0.1 ms buckets)
@@ -76,6 +76,9 @@ out({ event: 'ready', clients: clients.length, not_synced: notSynced, connect_ms
 
 async function type() {
   const peersPerRoom = config.perRoom - 1
+  hist.clear()
+  received = 0
+  sent = 0
   for (const c of clients) c.counting = true
   const end = performance.now() + config.durationS * 1000
   const period = 1000 / config.rate
