@@ -68,8 +68,15 @@ interface EditorProps {
   readOnly?: boolean;
 }
 
+/** Not editable, but still focusable: a viewer can select and copy with the keyboard. */
 const readOnlyExtensions = (readOnly: boolean): Extension =>
-  readOnly ? [EditorState.readOnly.of(true), EditorView.editable.of(false)] : [];
+  readOnly
+    ? [
+        EditorState.readOnly.of(true),
+        EditorView.editable.of(false),
+        EditorView.contentAttributes.of({ tabindex: "0", "aria-readonly": "true" }),
+      ]
+    : [];
 
 /**
  * The collaborative editor. Undo and redo go through a Y.UndoManager scoped to this
