@@ -1,9 +1,9 @@
 """End-to-end tests of the web client in Debian's headless Chromium.
 
-Each test runs one scenario of `web/e2e/collab.mjs` (playwright-core) against the real
-server. The script asks for server outages on stdout (`{"cmd": "stop_server"}`) and waits
-for "ok" on stdin, so the outage is a real stop and restart of the same server, port and
-database. Screenshots land in `test-artifacts/`.
+Each test runs one scenario of `web/e2e/collab.mjs` or `web/e2e/access.mjs`
+(playwright-core) against the real server. The script asks for server outages on stdout
+(`{"cmd": "stop_server"}`) and waits for "ok" on stdin, so the outage is a real stop and
+restart of the same server, port and database. Screenshots land in `test-artifacts/`.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from tests.conftest import ROOT, ServerProcess
 
 WEB = ROOT / "web"
 SCRIPT = WEB / "e2e" / "collab.mjs"
+ACCESS_SCRIPT = WEB / "e2e" / "access.mjs"
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = Path(os.environ.get("PLAYGROUND_CHROMIUM", "/usr/bin/chromium"))
 SCENARIO_TIMEOUT_S = 200
@@ -50,14 +51,14 @@ def _drain(stream: IO[str], sink: list[str]) -> None:
         sink.append(line)
 
 
-def run_scenario(server: ServerProcess, scenario: str) -> None:
+def run_scenario(server: ServerProcess, scenario: str, script: Path = SCRIPT) -> None:
     """Runs one scenario to completion, serving its stop/start requests; fails with its log."""
     _require_browser_stack()
     ARTIFACTS.mkdir(exist_ok=True)
     with subprocess.Popen(
         [
             "node",
-            str(SCRIPT),
+            str(script),
             "--base",
             server.url,
             "--scenario",
@@ -130,3 +131,24 @@ def test_offline_edits_and_reload_converge(server: ServerProcess) -> None:
 def test_home_and_first_visit(server: ServerProcess) -> None:
     """Session list search, create, delete with confirmation; name prompt and guided tour."""
     run_scenario(server, "home")
+
+
+def test_view_link_is_read_only(server: ServerProcess) -> None:
+    """Edit link and view link side by side: the viewer sees edits and presence live, but
+    typing and Run change nothing anywhere; each can share what it holds; a wrong token is
+    refused once, not retried."""
+    run_scenario(server, "viewonly", ACCESS_SCRIPT)
+
+
+def test_protected_instance_asks_for_admin_token(tmp_path: Path) -> None:
+    """A server with PLAYGROUND_ADMIN_TOKEN: the home page asks for the token, then lists
+    and opens sessions; a session address without its link is refused with a clear page."""
+    protected = ServerProcess(tmp_path / "protected.db", env={"PLAYGROUND_ADMIN_TOKEN": "x"})
+    protected.start()
+    try:
+        run_scenario(protected, "protected", ACCESS_SCRIPT)
+    finally:
+        try:
+            protected.stop(timeout=15)
+        except subprocess.TimeoutExpired:
+            protected.kill()

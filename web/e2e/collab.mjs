@@ -12,11 +12,10 @@ import {
   check,
   count,
   editorText,
-  launch,
-  log,
   outputText,
   parseArgs,
   person,
+  runScenario,
   shot,
   waitFor,
   waitForStatus,
@@ -379,22 +378,4 @@ async function home(browser) {
 
 const scenarios = { collab, run, offline, home };
 
-const browser = await launch(args.chromium);
-let failed = false;
-try {
-  const scenario = scenarios[args.scenario];
-  if (!scenario) throw new Error(`unknown scenario ${args.scenario}`);
-  await scenario(browser);
-  log(`scenario ${args.scenario}: passed`);
-} catch (err) {
-  failed = true;
-  log(`scenario ${args.scenario}: FAILED: ${err.stack ?? err}`);
-  for (const ctx of browser.contexts()) {
-    for (const [i, page] of ctx.pages().entries()) {
-      await page.screenshot({ path: `${A}/${args.scenario}-failure-${i}.png` }).catch(() => {});
-    }
-  }
-} finally {
-  await browser.close();
-}
-process.exit(failed ? 1 : 0);
+await runScenario(args, scenarios);

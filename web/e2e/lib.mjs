@@ -74,10 +74,10 @@ export async function askDriver(cmd) {
   if (done || value?.trim() !== "ok") throw new Error(`driver did not confirm ${cmd}: ${value}`);
 }
 
-export async function api(base, method, path, body) {
+export async function api(base, method, path, body, headers = {}) {
   const res = await fetch(base + path, {
     method,
-    headers: body ? { "content-type": "application/json" } : {},
+    headers: body ? { "content-type": "application/json", ...headers } : headers,
     body: body ? JSON.stringify(body) : undefined,
   });
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
@@ -150,4 +150,29 @@ export function count(haystack, needle) {
 
 export function check(condition, message) {
   if (!condition) throw new Error(`check failed: ${message}`);
+}
+
+/** Runs the scenario named on the command line; screenshots of every page if it fails. */
+export async function runScenario(args, scenarios) {
+  const browser = await launch(args.chromium);
+  let failed = false;
+  try {
+    const scenario = scenarios[args.scenario];
+    if (!scenario) throw new Error(`unknown scenario ${args.scenario}`);
+    await scenario(browser);
+    log(`scenario ${args.scenario}: passed`);
+  } catch (err) {
+    failed = true;
+    log(`scenario ${args.scenario}: FAILED: ${err.stack ?? err}`);
+    for (const ctx of browser.contexts()) {
+      for (const [i, page] of ctx.pages().entries()) {
+        await page
+          .screenshot({ path: `${args.artifacts}/${args.scenario}-failure-${i}.png` })
+          .catch(() => {});
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+  process.exit(failed ? 1 : 0);
 }
