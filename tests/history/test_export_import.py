@@ -81,7 +81,7 @@ async def test_export_then_import_gives_an_identical_history(
     assert response.status_code == 201, response.text
     imported = response.json()
     assert imported["id"] != session_id
-    assert set(imported) == {"id", "title", "language", "created_at", "updated_at"}
+    assert set(imported) == {"id", "title", "language", "created_at", "updated_at", "links"}
     assert_same_history(server, session_id, server, imported["id"])
 
     # The same file into a different server (its own database) gives the same again.
