@@ -141,7 +141,8 @@ export async function caretToEnd(page) {
 }
 
 export async function shot(page, artifacts, name) {
-  await page.screenshot({ path: `${artifacts}/${name}.png` });
+  // Finished animations: a drawer caught mid-slide is not what a person sees.
+  await page.screenshot({ path: `${artifacts}/${name}.png`, animations: "disabled" });
 }
 
 export function count(haystack, needle) {
