@@ -269,6 +269,7 @@ class Worker:
         rate: float = 0.0,
         duration_s: float = 0.0,
         join_gap_ms: float = 2.0,
+        max_chars: int = 0,
     ) -> Worker:
         config = {
             "ws": ws_base,
@@ -277,6 +278,7 @@ class Worker:
             "rate": rate,
             "durationS": duration_s,
             "joinGapMs": join_gap_ms,
+            "maxChars": max_chars,
         }
         proc = subprocess.Popen(
             ["node", str(BENCH / "clients.mjs"), json.dumps(config)],

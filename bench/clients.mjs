@@ -1,5 +1,6 @@
 // Many stock y-websocket clients in one Node process, driven by a Python bench script.
-//   node bench/clients.mjs '{"ws", "rooms": [...], "perRoom", "rate", "durationS", "joinGapMs"}'
+//   node bench/clients.mjs '{"ws", "rooms": [...], "perRoom", "rate", "durationS", "joinGapMs",
+//                            "maxChars"?}'
 // Every client of a room lives in this process, so one clock times each update from
 // its author to every other client of the room. stdout: one JSON line per event.
 // stdin commands (one per line):
@@ -90,6 +91,10 @@ async function type() {
       const t = Math.round(performance.now() * 10)
       c.text.insert(c.text.length, `<${c.id}.${seq++}.${t}>`)
       sent++
+      // maxChars: keep the document bounded (a soak measures leaks, not growing documents)
+      if (config.maxChars > 0 && c.index === 0 && c.text.length > config.maxChars) {
+        c.text.delete(0, c.text.length - Math.floor(config.maxChars / 2))
+      }
       next += period
       await sleep(Math.max(0, next - performance.now()))
     }

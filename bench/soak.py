@@ -2,6 +2,8 @@
 
 Runs against one playground server for `--minutes`:
 - typing: `--rooms` rooms x 5 stock clients at 2 updates/s, measured in 20 s windows;
+  one client per room trims the document past `--max-doc-chars` (4,000), so documents
+  stay small (`--max-doc-chars 0` lets them grow: ~120 KiB each after 10 minutes);
 - idle: `--idle` connections that sync and sit still;
 - churn: clients join `--churn-rooms` other rooms in turn and leave, so rooms load and
   unload (`PLAYGROUND_ROOM_IDLE_S=3`) the whole time;
@@ -140,7 +142,14 @@ async def main_async(args: argparse.Namespace) -> None:
         try:
             with Sampler(pid, 5.0) as sampler:
                 idle = Worker.start(ws_doc, idle_rooms, 10)
-                typing = Worker.start(ws_doc, typing_rooms, 5, rate=2.0, duration_s=args.window)
+                typing = Worker.start(
+                    ws_doc,
+                    typing_rooms,
+                    5,
+                    rate=2.0,
+                    duration_s=args.window,
+                    max_chars=args.max_doc_chars,
+                )
                 workers += [idle, typing]
                 idle.wait_for("ready", 120)
                 typing.wait_for("ready", 120)
@@ -173,7 +182,8 @@ async def main_async(args: argparse.Namespace) -> None:
     half = [s for s in samples if s[0] >= samples[-1][0] / 2]
     print(
         f"{args.minutes:g} min: {args.rooms} typing rooms x 5, {args.idle} idle connections,"
-        f" churn over {args.churn_rooms} rooms, {args.run_sessions} sessions running"
+        f" churn over {args.churn_rooms} rooms, {args.run_sessions} sessions running;"
+        f" typed documents trimmed past {args.max_doc_chars or 'never'} chars"
     )
     print(
         "RSS (MiB) every ~30 s: "
@@ -215,6 +225,12 @@ def main() -> None:
     parser.add_argument("--idle", type=int, default=200, help="idle connections")
     parser.add_argument("--churn-rooms", type=int, default=30)
     parser.add_argument("--run-sessions", type=int, default=4)
+    parser.add_argument(
+        "--max-doc-chars",
+        type=int,
+        default=4000,
+        help="one client per typing room trims the document past this (0: let it grow)",
+    )
     parser.add_argument("--window", type=float, default=20.0, help="seconds per typing window")
     args = parser.parse_args()
     print(f"revision {revision()}; load average at start {load_average()}")
