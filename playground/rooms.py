@@ -24,11 +24,11 @@ from crdt_store.replay import build_doc
 
 from .errors import CLOSE_BAD_MESSAGE, CLOSE_TOO_LARGE, NotFound, PayloadTooLarge, StoreError
 from .peers import Peer
+from .presence import Presence
 from .protocol import (
     SYNC_STEP1,
     SYNC_STEP2,
     SYNC_UPDATE,
-    AwarenessEntry,
     AwarenessMessage,
     ProtocolError,
     QueryAwareness,
@@ -36,7 +36,6 @@ from .protocol import (
     decode_message,
     encode_awareness,
     sync_message,
-    user_name,
 )
 from .stats import RoomStats
 
@@ -79,10 +78,7 @@ class DocRoom(YRoom):
         self.closed = False
         self.last_seq = 0
         self.snapshot_seq = 0
-        self.awareness_states: dict[int, AwarenessEntry] = {}
-        # Stock y-websocket clients echo every awareness state they receive: a state
-        # belongs to the connection that announced it first, never to one relaying it.
-        self._awareness_owner: dict[int, Peer] = {}
+        self.presence = Presence()
         self._pending: list[_Pending] = []
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
@@ -215,18 +211,12 @@ class DocRoom(YRoom):
         """Adds a client and sends it the server's sync step 1 and current presence."""
         self.peers.add(peer)
         peer.send(sync_message(SYNC_STEP1, self.ydoc.get_state()))
-        if self.awareness_states:
-            peer.send(awareness_message(encode_awareness(list(self.awareness_states.values()))))
+        if self.presence.states:
+            peer.send(awareness_message(encode_awareness(self.presence.all())))
 
     def leave(self, peer: Peer) -> None:
         self.peers.discard(peer)
-        for cid in peer.awareness_ids:
-            self._awareness_owner.pop(cid, None)
-        gone = [
-            AwarenessEntry(cid, self.awareness_states.pop(cid).clock + 1, "null")
-            for cid in peer.awareness_ids
-            if cid in self.awareness_states
-        ]
+        gone = self.presence.remove(peer)
         if gone:
             message = awareness_message(encode_awareness(gone))
             for other in self.peers:
@@ -266,11 +256,10 @@ class DocRoom(YRoom):
         """Applies one client frame. Raises ProtocolError for a frame that does not decode."""
         message = decode_message(frame)
         if isinstance(message, AwarenessMessage):
-            self._handle_awareness(peer, message, frame)
+            self._handle_awareness(peer, message)
         elif isinstance(message, QueryAwareness):
-            if self.awareness_states:
-                states = list(self.awareness_states.values())
-                peer.send(awareness_message(encode_awareness(states)))
+            if self.presence.states:
+                peer.send(awareness_message(encode_awareness(self.presence.all())))
         elif message.subtype == SYNC_STEP1:
             try:
                 missing = self.ydoc.get_update(message.payload)
@@ -302,25 +291,13 @@ class DocRoom(YRoom):
         finally:
             self._author = self._origin = None
 
-    def _handle_awareness(self, peer: Peer, message: AwarenessMessage, frame: bytes) -> None:
-        for entry in message.entries:
-            known = self.awareness_states.get(entry.client_id)
-            if known is not None and entry.clock < known.clock:
-                continue
-            owned = self._awareness_owner.setdefault(entry.client_id, peer) is peer
-            if entry.removed:
-                self.awareness_states.pop(entry.client_id, None)
-                if owned:
-                    peer.awareness_ids.discard(entry.client_id)
-                    del self._awareness_owner[entry.client_id]
-            else:
-                self.awareness_states[entry.client_id] = entry
-                if owned:
-                    peer.awareness_ids.add(entry.client_id)
-                    peer.user = user_name(entry.state_json) or peer.user
-        for other in self.peers:
-            if other is not peer:
-                other.send(frame)
+    def _handle_awareness(self, peer: Peer, message: AwarenessMessage) -> None:
+        changed = self.presence.apply(peer, message.entries)
+        if changed:
+            relay = awareness_message(encode_awareness(changed))
+            for other in self.peers:
+                if other is not peer:
+                    other.send(relay)
 
     async def close_peers(self, code: int, reason: str) -> None:
         await asyncio.gather(*(peer.close(code, reason) for peer in list(self.peers)))

@@ -6,7 +6,8 @@
 // Commands: {"cmd": "insert", "index", "text"} | {"cmd": "delete", "index", "length"}
 //   | {"cmd": "text"} | {"cmd": "meta"} | {"cmd": "wait_synced"}
 //   | {"cmd": "wait_text", "text", "timeout_ms"} | {"cmd": "presence"}
-//   | {"cmd": "wait_presence", "count", "timeout_ms"} | {"cmd": "disconnect"}
+//   | {"cmd": "wait_presence", "count", "timeout_ms"} | {"cmd": "cursor", "value"}
+//   | {"cmd": "disconnect"}
 //   | {"cmd": "connect"} | {"cmd": "close"}
 // Every reply carries the command's "id" when given.
 import * as readline from 'node:readline'
@@ -64,6 +65,7 @@ async function run(cmd) {
       await until(() => text.toString() === cmd.text, cmd.timeout_ms ?? 10000, onText)
       return { text: text.toString() }
     case 'presence': return { presence: presence() }
+    case 'cursor': provider.awareness.setLocalStateField('cursor', cmd.value); return {}
     case 'wait_presence':
       await until(() => presence().length === cmd.count, cmd.timeout_ms ?? 10000, onAwareness)
       return { presence: presence() }

@@ -6,6 +6,7 @@ import asyncio
 import signal
 
 import httpx
+import websockets
 
 from tests.conftest import NodeClient, ServerProcess, start_client
 from tests.yjs_client import PyClient
@@ -148,3 +149,32 @@ async def test_frozen_client_without_close_leaves_presence_within_seconds(
         assert loop.time() - started < 8
     finally:
         b.proc.send_signal(signal.SIGCONT)
+
+
+async def test_awareness_echoes_are_not_relayed_again(
+    server: ServerProcess, node_clients: list[NodeClient]
+) -> None:
+    """Stock clients send back every awareness state they receive; relaying those echoes
+    would turn one cursor move into N x N messages."""
+    session = server.create_session()
+    typist = await start_client(node_clients, server, session["id"], "ada")
+    others = [await start_client(node_clients, server, session["id"], f"u{i}") for i in range(3)]
+    for client in (typist, *others):
+        await client.call("wait_presence", count=3)
+    async with websockets.connect(f"{server.ws_url}/ws/doc/{session['id']}") as observer:
+        await asyncio.sleep(0.5)
+        moves = 40
+        for value in range(moves):
+            await typist.call("cursor", value=value)
+            await asyncio.sleep(0.01)
+        seen = 0
+        try:
+            async with asyncio.timeout(1.5):
+                while True:
+                    frame = await observer.recv()
+                    if isinstance(frame, bytes) and frame[:1] == b"\x01":
+                        seen += 1
+        except TimeoutError:
+            pass
+    # One relay per move (plus the state sent on joining); echoes would triple it.
+    assert moves <= seen <= moves + 5, seen
