@@ -42,8 +42,17 @@ class LoadedDocument:
 
 
 @dataclass
+class _Append:
+    session_id: str
+    updates: list[tuple[bytes, str | None]]
+    summary: DocumentState
+    future: asyncio.Future[list[StoredUpdate]]
+
+
+@dataclass
 class StoreStats:
     updates_stored: int = 0
+    append_batches: int = 0
     write_seconds_sum: float = 0.0
     write_count: int = 0
 
@@ -69,6 +78,8 @@ class Store:
         # (last_seq, last_t) per session. This Store is the only writer, so the cache
         # is exact; it saves a read inside every append transaction.
         self._heads: dict[str, tuple[int, int]] = {}
+        self._appends: list[_Append] = []
+        self._appender: asyncio.Task[None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -266,8 +277,9 @@ class Store:
 
     async def delete_session(self, session_id: str) -> bool:
         """Removes the session and its whole history. Returns whether it existed."""
-        self._heads.pop(session_id, None)
         async with self.transaction() as conn:
+            # Under the write lock: no append can read the cached head after this.
+            self._heads.pop(session_id, None)
             cur = await conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
             existed = cur.rowcount > 0
             await conn.execute("DELETE FROM updates WHERE session_id = ?", (session_id,))
@@ -287,49 +299,90 @@ class Store:
         updates: Sequence[tuple[bytes, str | None]],
         summary: DocumentState,
     ) -> list[StoredUpdate]:
-        """Appends `(data, author)` updates in order, one transaction, and refreshes the
-        session's searchable summary. Times never go backwards within a session."""
+        """Appends `(data, author)` updates in order and refreshes the session's
+        searchable summary; returns them once committed. Times never go backwards
+        within a session.
+
+        Group commit: appends from every room that arrive while a write is in flight
+        share the next transaction, so many busy rooms cost one commit, not one each."""
         if not updates:
             return []
+        item = _Append(
+            session_id, list(updates), summary, asyncio.get_running_loop().create_future()
+        )
+        self._appends.append(item)
+        if self._appender is None or self._appender.done():
+            self._appender = asyncio.get_running_loop().create_task(self._run_appends())
+        return await item.future
+
+    async def _run_appends(self) -> None:
+        while self._appends:
+            batch, self._appends = self._appends, []
+            try:
+                results = await self._write_appends(batch)
+            except BaseException as exc:
+                failure = exc if isinstance(exc, StoreError) else StoreError(str(exc))
+                for item in batch:
+                    if not item.future.done():
+                        item.future.set_exception(failure)
+                if not isinstance(exc, Exception):
+                    raise
+                continue
+            for item, result in zip(batch, results, strict=True):
+                if item.future.done():
+                    continue
+                if isinstance(result, StoreError):
+                    item.future.set_exception(result)
+                else:
+                    item.future.set_result(result)
+
+    async def _write_appends(self, batch: list[_Append]) -> list[list[StoredUpdate] | StoreError]:
         now = now_ms()
+        results: list[list[StoredUpdate] | StoreError] = []
+        heads: dict[str, tuple[int, int]] = {}
+        rows: list[tuple[str, int, int, str | None, bytes]] = []
+        summaries: dict[str, tuple[int, int, DocumentState]] = {}
         async with self.transaction() as conn:
-            head = self._heads.get(session_id)
-            if head is None:
-                async with conn.execute(
-                    "SELECT last_seq, last_t FROM sessions WHERE id = ?", (session_id,)
-                ) as cur:
-                    row = await cur.fetchone()
-                if row is None:
-                    raise StoreError(f"session {session_id} does not exist", code="not_found")
-                head = (int(row[0]), int(row[1]))
-            last_seq, last_t = head
-            t = max(now, last_t)
-            stored = [
-                StoredUpdate(last_seq + i + 1, t, author, data)
-                for i, (data, author) in enumerate(updates)
-            ]
+            for item in batch:
+                sid = item.session_id
+                head = heads.get(sid) or self._heads.get(sid)
+                if head is None:
+                    async with conn.execute(
+                        "SELECT last_seq, last_t FROM sessions WHERE id = ?", (sid,)
+                    ) as cur:
+                        row = await cur.fetchone()
+                    if row is None:
+                        results.append(
+                            StoreError(f"session {sid} does not exist", code="not_found")
+                        )
+                        continue
+                    head = (int(row[0]), int(row[1]))
+                last_seq, last_t = head
+                t = max(now, last_t)
+                stored = [
+                    StoredUpdate(last_seq + i + 1, t, author, data)
+                    for i, (data, author) in enumerate(item.updates)
+                ]
+                rows += [(sid, u.seq, u.t, u.author, u.data) for u in stored]
+                heads[sid] = (stored[-1].seq, t)
+                summaries[sid] = (stored[-1].seq, t, item.summary)
+                results.append(stored)
             await conn.executemany(
                 "INSERT INTO updates (session_id, seq, t, author, data) VALUES (?, ?, ?, ?, ?)",
-                [(session_id, u.seq, u.t, u.author, u.data) for u in stored],
+                rows,
             )
-            cur = await conn.execute(
+            await conn.executemany(
                 "UPDATE sessions SET last_seq = ?, last_t = ?, updated_at = ?, title = ?,"
                 " language = ?, code = ? WHERE id = ?",
-                (
-                    stored[-1].seq,
-                    t,
-                    t,
-                    summary.title,
-                    summary.language,
-                    summary.code,
-                    session_id,
-                ),
+                [
+                    (seq, t, t, summary.title, summary.language, summary.code, sid)
+                    for sid, (seq, t, summary) in summaries.items()
+                ],
             )
-            if cur.rowcount == 0:
-                raise StoreError(f"session {session_id} does not exist", code="not_found")
-        self._heads[session_id] = (stored[-1].seq, t)
-        self.stats.updates_stored += len(stored)
-        return stored
+        self._heads.update(heads)
+        self.stats.updates_stored += len(rows)
+        self.stats.append_batches += 1
+        return results
 
     async def save_snapshot(self, session_id: str, seq: int, state: bytes) -> None:
         """Stores the full state after update `seq` (which must be stored already)."""

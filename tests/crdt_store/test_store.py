@@ -212,3 +212,34 @@ async def test_a_version_1_database_is_migrated_in_place(tmp_path: Path) -> None
         tokens = await store.session_tokens("old")
         assert tokens is not None and all(len(t) >= 16 for t in tokens)
         assert tokens[0] != tokens[1]
+
+
+async def test_concurrent_appends_share_transactions_and_keep_order(tmp_path: Path) -> None:
+    initial, updates, shadow = _typing(40)
+    summary = DocumentState(shadow[-1], "python", "t", None)
+    async with Store(tmp_path / "db.sqlite") as store:
+        for i in range(10):
+            await store.create_session(
+                f"s{i}", title="t", language="python", code="", initial_update=initial
+            )
+        before = store.stats.append_batches
+
+        # 10 rooms, 40 single-update appends each, all at once.
+        async def room(i: int) -> None:
+            for update in updates:
+                await store.append_updates(f"s{i}", [(update, f"u{i}")], summary)
+
+        results = await asyncio.gather(
+            *(room(i) for i in range(10)),
+            store.append_updates("missing", [(updates[0], None)], summary),
+            return_exceptions=True,
+        )
+        assert results[:10] == [None] * 10
+        assert isinstance(results[10], StoreError)  # only the missing session's append fails
+        assert store.stats.append_batches - before < 400  # commits were shared
+        for i in range(10):
+            stored = await store.updates(f"s{i}")
+            assert [u.seq for u in stored] == list(range(1, 42))
+            assert [u.data for u in stored[1:]] == updates
+            assert (await store.document_at(f"s{i}", 41)).code == shadow[-1]
+        assert await store.updates("missing") == []
