@@ -203,6 +203,13 @@ async def main_async(args: argparse.Namespace) -> None:
             )
         f50, f99 = hist_percentiles(merge_hist(windows[:1]), (0.5, 0.99))
         l50, l99 = hist_percentiles(merge_hist(windows[-1:]), (0.5, 0.99))
+        series = [hist_percentiles(merge_hist([w]), (0.5,))[0] for w in windows]
+        print("typing p50 per window (ms): " + " ".join(f"{v:.0f}" for v in series))
+        print(
+            "socket closes per window: "
+            + " ".join(str(sum(w["closes"].values())) for w in windows)
+            + " (cumulative per worker)"
+        )
         print(
             f"ratio last/first window: p50 {l50 / f50:.2f}x p99 {l99 / f99:.2f}x;"
             f" missing over all {len(windows)} windows: {sum(w['missing'] for w in windows)}"
