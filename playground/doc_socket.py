@@ -45,7 +45,9 @@ class StarletteTransport:
 
     async def close(self, code: int, reason: str) -> None:
         if self.websocket.application_state == WebSocketState.CONNECTED:
-            with contextlib.suppress(RuntimeError):
+            # The peer may have gone already: Starlette then raises WebSocketDisconnect,
+            # which would otherwise reach uvicorn as an error for every client that left.
+            with contextlib.suppress(RuntimeError, WebSocketDisconnect):
                 await self.websocket.close(code, reason)
 
 

@@ -116,6 +116,8 @@ def server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[ServerPro
             proc.stop(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
+    # Whatever a test did to it, the server never let an exception escape to uvicorn.
+    assert "Exception in ASGI application" not in proc.log(), proc.log()[-3000:]
 
 
 class NodeClient:
