@@ -45,7 +45,7 @@ class LoadedDocument:
 class _Append:
     session_id: str
     updates: list[tuple[bytes, str | None]]
-    summary: DocumentState
+    summary: DocumentState | None
     future: asyncio.Future[list[StoredUpdate]]
 
 
@@ -297,11 +297,11 @@ class Store:
         self,
         session_id: str,
         updates: Sequence[tuple[bytes, str | None]],
-        summary: DocumentState,
+        summary: DocumentState | None,
     ) -> list[StoredUpdate]:
-        """Appends `(data, author)` updates in order and refreshes the session's
-        searchable summary; returns them once committed. Times never go backwards
-        within a session.
+        """Appends `(data, author)` updates in order and, when given, refreshes the
+        session's searchable summary; returns them once committed. Times never go
+        backwards within a session.
 
         Group commit: appends from every room that arrive while a write is in flight
         share the next transaction, so many busy rooms cost one commit, not one each."""
@@ -341,7 +341,7 @@ class Store:
         results: list[list[StoredUpdate] | StoreError] = []
         heads: dict[str, tuple[int, int]] = {}
         rows: list[tuple[str, int, int, str | None, bytes]] = []
-        summaries: dict[str, tuple[int, int, DocumentState]] = {}
+        summaries: dict[str, DocumentState] = {}
         async with self.transaction() as conn:
             for item in batch:
                 sid = item.session_id
@@ -365,24 +365,33 @@ class Store:
                 ]
                 rows += [(sid, u.seq, u.t, u.author, u.data) for u in stored]
                 heads[sid] = (stored[-1].seq, t)
-                summaries[sid] = (stored[-1].seq, t, item.summary)
+                if item.summary is not None:
+                    summaries[sid] = item.summary
                 results.append(stored)
             await conn.executemany(
                 "INSERT INTO updates (session_id, seq, t, author, data) VALUES (?, ?, ?, ?, ?)",
                 rows,
             )
             await conn.executemany(
-                "UPDATE sessions SET last_seq = ?, last_t = ?, updated_at = ?, title = ?,"
-                " language = ?, code = ? WHERE id = ?",
-                [
-                    (seq, t, t, summary.title, summary.language, summary.code, sid)
-                    for sid, (seq, t, summary) in summaries.items()
-                ],
+                "UPDATE sessions SET last_seq = ?, last_t = ?, updated_at = ? WHERE id = ?",
+                [(seq, t, t, sid) for sid, (seq, t) in heads.items()],
+            )
+            await conn.executemany(
+                "UPDATE sessions SET title = ?, language = ?, code = ? WHERE id = ?",
+                [(s.title, s.language, s.code, sid) for sid, s in summaries.items()],
             )
         self._heads.update(heads)
         self.stats.updates_stored += len(rows)
         self.stats.append_batches += 1
         return results
+
+    async def update_summary(self, session_id: str, summary: DocumentState) -> None:
+        """The session's searchable title, language and code, as the document says."""
+        async with self.transaction() as conn:
+            await conn.execute(
+                "UPDATE sessions SET title = ?, language = ?, code = ? WHERE id = ?",
+                (summary.title, summary.language, summary.code, session_id),
+            )
 
     async def save_snapshot(self, session_id: str, seq: int, state: bytes) -> None:
         """Stores the full state after update `seq` (which must be stored already)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +41,8 @@ from .protocol import (
 from .stats import RoomStats
 
 log = logging.getLogger("playground.rooms")
+
+SUMMARY_EVERY_S = 1.0
 
 
 @dataclass
@@ -79,6 +82,9 @@ class DocRoom(YRoom):
         self.last_seq = 0
         self.snapshot_seq = 0
         self.presence = Presence()
+        self._code_bytes: int | None = None
+        self._summary_at = 0.0
+        self._summary_stale = False
         self._pending: list[_Pending] = []
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
@@ -133,6 +139,8 @@ class DocRoom(YRoom):
     # -- capture and delivery --------------------------------------------------------
 
     def _capture(self, event: TransactionEvent) -> None:
+        self._code_bytes = None
+        self._summary_stale = True
         self._enqueue(_Pending(event.update, self._author, self._origin))
 
     def _enqueue(self, item: _Pending) -> None:
@@ -144,12 +152,17 @@ class DocRoom(YRoom):
         updates = [(item.data, item.author) for item in batch if item.reply_to is None]
         if not updates:
             return
+        # The searchable summary (the whole code) is rewritten at most once a second,
+        # not with every keystroke; unloading and shutdown write the final one.
+        summary = None
+        if time.monotonic() - self._summary_at >= SUMMARY_EVERY_S:
+            summary = DocumentState.of(self.ydoc)
+            self._summary_at = time.monotonic()
+            self._summary_stale = False
         delay = 0.1
         while True:
             try:
-                stored = await self.store.append_updates(
-                    self.session_id, updates, DocumentState.of(self.ydoc)
-                )
+                stored = await self.store.append_updates(self.session_id, updates, summary)
                 self.last_seq = stored[-1].seq
                 return
             except StoreError as exc:
@@ -190,17 +203,30 @@ class DocRoom(YRoom):
     async def flush_and_snapshot(self) -> None:
         await self.flush()
         await self._maybe_snapshot(force=True)
+        if self._summary_stale:
+            try:
+                await self.store.update_summary(self.session_id, DocumentState.of(self.ydoc))
+                self._summary_stale = False
+            except StoreError as exc:
+                log.warning("session %s: storing its summary failed: %s", self.session_id, exc)
 
     # -- server-side edits -----------------------------------------------------------
 
     def edit(self, change: Callable[[Doc[Any]], None], author: str) -> None:
-        """Applies a server-side change as an ordinary update (stored, then broadcast)."""
+        """Applies a server-side change as an ordinary update (stored, then broadcast).
+        The session's summary is refreshed with it: an API caller reads it back."""
+        self._summary_at = 0.0
         self._author = author
         try:
             with self.ydoc.transaction():
                 change(self.ydoc)
         finally:
             self._author = None
+
+    def _exact_code_bytes(self) -> int:
+        if self._code_bytes is None:
+            self._code_bytes = len(str(self.code).encode("utf-8"))
+        return self._code_bytes
 
     def document(self) -> DocumentState:
         return DocumentState.of(self.ydoc)
@@ -275,8 +301,11 @@ class DocRoom(YRoom):
             self._apply_client_update(peer, message.payload)
 
     def _apply_client_update(self, peer: Peer, update: bytes) -> None:
-        if len(self.code) * 4 + len(update) > self.max_code_bytes:
-            # Near the limit: measure exactly on a copy before touching the room.
+        # An update adds at most its own length to the code: only near the limit is
+        # the exact size needed, and only at the very limit a trial on a copy.
+        if len(self.code) * 4 + len(update) > self.max_code_bytes and (
+            self._exact_code_bytes() + len(update) > self.max_code_bytes
+        ):
             trial = build_doc(self.ydoc.get_update(), [update])
             size = len(str(trial.get("code", type=Text)).encode("utf-8"))
             if size > self.max_code_bytes:
