@@ -340,50 +340,58 @@ class Store:
         now = now_ms()
         results: list[list[StoredUpdate] | StoreError] = []
         heads: dict[str, tuple[int, int]] = {}
-        rows: list[tuple[str, int, int, str | None, bytes]] = []
+        rows: list[StoredUpdate] = []
+        row_sessions: list[str] = []
         summaries: dict[str, DocumentState] = {}
-        async with self.transaction() as conn:
+        async with self._write_lock:
+            started = time.perf_counter()
             for item in batch:
                 sid = item.session_id
-                head = heads.get(sid) or self._heads.get(sid)
+                head = heads.get(sid) or self._heads.get(sid) or await self._read_head(sid)
                 if head is None:
-                    async with conn.execute(
-                        "SELECT last_seq, last_t FROM sessions WHERE id = ?", (sid,)
-                    ) as cur:
-                        row = await cur.fetchone()
-                    if row is None:
-                        results.append(
-                            StoreError(f"session {sid} does not exist", code="not_found")
-                        )
-                        continue
-                    head = (int(row[0]), int(row[1]))
+                    results.append(StoreError(f"session {sid} does not exist", code="not_found"))
+                    continue
                 last_seq, last_t = head
                 t = max(now, last_t)
                 stored = [
                     StoredUpdate(last_seq + i + 1, t, author, data)
                     for i, (data, author) in enumerate(item.updates)
                 ]
-                rows += [(sid, u.seq, u.t, u.author, u.data) for u in stored]
+                rows += stored
+                row_sessions += [sid] * len(stored)
                 heads[sid] = (stored[-1].seq, t)
                 if item.summary is not None:
                     summaries[sid] = item.summary
                 results.append(stored)
-            await conn.executemany(
-                "INSERT INTO updates (session_id, seq, t, author, data) VALUES (?, ?, ?, ?, ?)",
-                rows,
-            )
-            await conn.executemany(
-                "UPDATE sessions SET last_seq = ?, last_t = ?, updated_at = ? WHERE id = ?",
-                [(seq, t, t, sid) for sid, (seq, t) in heads.items()],
-            )
-            await conn.executemany(
-                "UPDATE sessions SET title = ?, language = ?, code = ? WHERE id = ?",
-                [(s.title, s.language, s.code, sid) for sid, s in summaries.items()],
-            )
+            if rows:
+                await self._run_script(_append_script(rows, row_sessions, heads, summaries))
+            self.stats.write_seconds_sum += time.perf_counter() - started
+            self.stats.write_count += 1
         self._heads.update(heads)
         self.stats.updates_stored += len(rows)
         self.stats.append_batches += 1
         return results
+
+    async def _read_head(self, session_id: str) -> tuple[int, int] | None:
+        """(last_seq, last_t) from the database; on the writer: it sees its own writes."""
+        async with self.writer.execute(
+            "SELECT last_seq, last_t FROM sessions WHERE id = ?", (session_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return (int(row[0]), int(row[1])) if row else None
+
+    async def _run_script(self, script: str) -> None:
+        """One whole transaction in one call to the database thread. Under a busy event
+        loop every call waits for a loop turn, so a transaction of five statements
+        took five turns; a script takes one."""
+        try:
+            await self.writer.executescript(script)
+        except sqlite3.Error as exc:
+            await self._rollback(self.writer)
+            raise StoreError(f"database write failed: {exc}") from exc
+        except BaseException:
+            await self._rollback(self.writer)
+            raise
 
     async def update_summary(self, session_id: str, summary: DocumentState) -> None:
         """The session's searchable title, language and code, as the document says."""
@@ -529,6 +537,47 @@ class Store:
             (run_id,),
         )
         return [OutputChunk(int(r[0]), int(r[1]), r[2], r[3]) for r in rows]
+
+
+def _sql_text(value: str | None) -> str:
+    """A SQL literal for any text: hex-encoded, so no byte of it is ever read as SQL."""
+    if value is None:
+        return "NULL"
+    return f"CAST(X'{value.encode('utf-8', 'surrogatepass').hex()}' AS TEXT)"
+
+
+def _append_script(
+    rows: list[StoredUpdate],
+    sessions: list[str],
+    heads: dict[str, tuple[int, int]],
+    summaries: dict[str, DocumentState],
+) -> str:
+    """The transaction appending `rows` (row i belongs to `sessions[i]`). Every value is
+    an integer or a hex literal (`_sql_text`, `X'..'`): nothing from a client reaches
+    the SQL text except as hex digits."""
+    values = ",".join(
+        f"({_sql_text(sid)},{u.seq},{u.t},{_sql_text(u.author)},X'{u.data.hex()}')"
+        for sid, u in zip(sessions, rows, strict=True)
+    )
+    parts = [
+        "BEGIN IMMEDIATE;",
+        f"INSERT INTO updates (session_id, seq, t, author, data) VALUES {values};",
+    ]
+    # Per-session statements by primary key: measured faster under load than one
+    # UPDATE ... FROM (VALUES ...) joining them all (bench/rooms.py, 15 vs 35 ms).
+    for sid, (seq, t) in heads.items():
+        parts.append(
+            f"UPDATE sessions SET last_seq = {seq}, last_t = {t}, updated_at = {t} "
+            f"WHERE id = {_sql_text(sid)};"
+        )
+    for sid, summary in summaries.items():
+        parts.append(
+            f"UPDATE sessions SET title = {_sql_text(summary.title)}, "
+            f"language = {_sql_text(summary.language)}, code = {_sql_text(summary.code)} "
+            f"WHERE id = {_sql_text(sid)};"
+        )
+    parts.append("COMMIT;")
+    return "\n".join(parts)
 
 
 def _run(row: Sequence[Any]) -> RunRecord:

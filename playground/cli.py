@@ -36,6 +36,11 @@ class _Server(uvicorn.Server):
 def serve(settings: Settings) -> int:
     from .app import create_app
 
+    # The database thread needs the GIL for a moment between SQLite calls; with the
+    # default 5 ms switch interval a busy event loop made every write transaction wait
+    # several of those (37 ms per commit under load in bench/rooms.py).
+    sys.setswitchinterval(0.0005)
+
     logs.configure(settings.log_level)
     config = uvicorn.Config(
         create_app(settings),

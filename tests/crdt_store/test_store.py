@@ -243,3 +243,25 @@ async def test_concurrent_appends_share_transactions_and_keep_order(tmp_path: Pa
             assert [u.data for u in stored[1:]] == updates
             assert (await store.document_at(f"s{i}", 41)).code == shadow[-1]
         assert await store.updates("missing") == []
+
+
+async def test_appends_store_any_bytes_and_any_text_exactly(tmp_path: Path) -> None:
+    """The append path writes its transaction as one script: what a client sends (update
+    bytes, author names, code) must arrive byte for byte, however it looks."""
+    initial, updates, shadow = _typing(5000)
+    nasty = "x'); DROP TABLE updates; --\x00\u2603\U0001f600 \\ ' \" \n"
+    summary = DocumentState(nasty + shadow[-1], nasty, nasty, None)
+    async with Store(tmp_path / "db.sqlite") as store:
+        await store.create_session(
+            "s1", title="t", language="python", code="", initial_update=initial
+        )
+        stored = await store.append_updates("s1", [(u, nasty) for u in updates], summary)
+        assert [u.seq for u in stored] == list(range(2, 5002))
+        back = await store.updates("s1", after_seq=1)
+        assert [u.data for u in back] == updates
+        assert {u.author for u in back} == {nasty}
+        session = await store.get_session("s1")
+        assert session is not None and session.title == nasty and session.language == nasty
+        items, _ = await store.list_sessions(q="DROP TABLE")
+        assert [s.id for s in items] == ["s1"]
+        assert (await store.document_at("s1", 5001)).code == shadow[-1]
