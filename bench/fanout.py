@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -19,32 +18,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
-
 ROOT = Path(__file__).resolve().parent.parent
 NODE = ROOT / "tests" / "node"
 sys.path.insert(0, str(ROOT))
-from tests.conftest import ServerProcess, free_port  # noqa: E402
+from benchlib import start_reference  # noqa: E402
 
-
-def start_reference() -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    server = NODE / "node_modules" / "y-websocket" / "bin" / "server.js"
-    proc = subprocess.Popen(
-        ["node", str(server)],
-        env={**os.environ, "HOST": "127.0.0.1", "PORT": str(port)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
-            return proc, f"ws://127.0.0.1:{port}"
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("reference server did not start")
+from tests.conftest import ServerProcess  # noqa: E402
 
 
 def drive(ws_base: str, room: str, n: int, updates: int, interval_ms: int) -> dict[str, float]:
