@@ -44,11 +44,16 @@ class StarletteTransport:
         return bytes(data)
 
     async def close(self, code: int, reason: str) -> None:
-        if self.websocket.application_state == WebSocketState.CONNECTED:
-            # The peer may have gone already: Starlette then raises WebSocketDisconnect,
-            # which would otherwise reach uvicorn as an error for every client that left.
-            with contextlib.suppress(RuntimeError, WebSocketDisconnect):
-                await self.websocket.close(code, reason)
+        await close_quietly(self.websocket, code, reason)
+
+
+async def close_quietly(websocket: WebSocket, code: int, reason: str) -> None:
+    """Closes the socket unless it is closed already. The peer may have gone first:
+    Starlette then raises WebSocketDisconnect, which would otherwise reach uvicorn as
+    an error for every client that left."""
+    if websocket.application_state == WebSocketState.CONNECTED:
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+            await websocket.close(code, reason)
 
 
 async def doc_socket(websocket: WebSocket) -> None:

@@ -9,14 +9,13 @@ The app's lifespan builds the services with `runner_config(settings)`:
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from crdt_store import OutputChunk, RunRecord, Store
 from runners import Limits, OutputEvent, RunControl, RunnerConfig, RunnerService
@@ -24,6 +23,7 @@ from runners.errors import RuntimeUnavailable
 from runners.languages import get_language
 
 from .access import Access, Forbidden, Role
+from .doc_socket import close_quietly
 from .errors import (
     CLOSE_FORBIDDEN,
     CLOSE_NOT_FOUND,
@@ -65,9 +65,7 @@ class _WebSocketClient:
         await self.websocket.send_text(text)
 
     async def close(self, code: int, reason: str) -> None:
-        if self.websocket.application_state == WebSocketState.CONNECTED:
-            with contextlib.suppress(RuntimeError, WebSocketDisconnect):
-                await self.websocket.close(code, reason)
+        await close_quietly(self.websocket, code, reason)
 
 
 async def run_socket(websocket: WebSocket) -> None:
