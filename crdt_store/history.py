@@ -21,7 +21,7 @@ from typing import Any
 
 from playground.errors import BadRequest, StoreError
 
-from .replay import DocumentState, build_doc
+from .replay import build_doc
 from .store import Store, now_ms
 
 log = logging.getLogger("playground.history")
@@ -169,7 +169,7 @@ async def history_floor(store: Store, session_id: str) -> int:
 async def seq_at(store: Store, session_id: str, at_ms: int) -> int:
     """The seq the document stood at at time `at_ms` (0: before the first edit).
 
-    Unlike `Store.seq_at` this also counts snapshots, whose `t` is that of their seq,
+    It also counts snapshots, whose `t` is that of their seq,
     so a moment whose updates retention deleted still resolves to the kept snapshot."""
     row = await _one(
         store,
@@ -178,28 +178,6 @@ async def seq_at(store: Store, session_id: str, at_ms: int) -> int:
         (session_id, at_ms, session_id, at_ms),
     )
     return int(row[0]) if row and row[0] is not None else 0
-
-
-async def document_at(
-    store: Store, session_id: str, seq: int, *, snapshot_every: int
-) -> DocumentState:
-    """The document after update `seq`: nearest stored snapshot + tail.
-
-    A room skips its periodic snapshot while updates are still pending (a burst of
-    typing), which leaves long tails. A replay that walks more than `snapshot_every`
-    updates therefore stores snapshots along the way, so the next one is short."""
-    base = await store.latest_snapshot(session_id, seq) if seq > 0 else None
-    after = base.seq if base else 0
-    tail = await store.updates(session_id, after_seq=after, upto_seq=seq)
-    doc = build_doc(base.state if base else None, [])
-    fill: list[tuple[int, bytes]] = []
-    for update in tail:
-        doc.apply_update(update.data)
-        if len(tail) > snapshot_every and (update.seq - after) % snapshot_every == 0:
-            fill.append((update.seq, doc.get_update()))
-    for fill_seq, state in fill:
-        await store.save_snapshot(session_id, fill_seq, state)
-    return DocumentState.of(doc)
 
 
 # -- retention ---------------------------------------------------------------------

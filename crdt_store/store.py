@@ -448,20 +448,25 @@ class Store:
         tail = await self.updates(session_id, after_seq=snapshot.seq if snapshot else 0)
         return LoadedDocument(snapshot, tail, int(row[0]))
 
-    async def seq_at(self, session_id: str, at_ms: int) -> int:
-        """The last update seq stored at or before time `at_ms` (0: none)."""
-        row = await self._fetchone(
-            "SELECT MAX(seq) FROM updates WHERE session_id = ? AND t <= ?", (session_id, at_ms)
-        )
-        return int(row[0]) if row and row[0] is not None else 0
-
     async def document_at(self, session_id: str, seq: int) -> DocumentState:
-        """The document exactly as it stood after update `seq` (0: the empty document)."""
-        snapshot = await self.latest_snapshot(session_id, seq) if seq > 0 else None
-        tail = await self.updates(
-            session_id, after_seq=snapshot.seq if snapshot else 0, upto_seq=seq
-        )
-        doc = build_doc(snapshot.state if snapshot else None, (u.data for u in tail))
+        """The document exactly as it stood after update `seq` (0: the empty document):
+        nearest stored snapshot + tail.
+
+        A room skips its periodic snapshot while updates are still pending (a burst of
+        typing), which leaves long tails. A replay that walks more than `snapshot_every`
+        updates therefore stores snapshots along the way, so the next one is short."""
+        every = max(1, self.snapshot_every)
+        base = await self.latest_snapshot(session_id, seq) if seq > 0 else None
+        after = base.seq if base else 0
+        tail = await self.updates(session_id, after_seq=after, upto_seq=seq)
+        doc = build_doc(base.state if base else None, [])
+        fill: list[tuple[int, bytes]] = []
+        for update in tail:
+            doc.apply_update(update.data)
+            if len(tail) > every and (update.seq - after) % every == 0:
+                fill.append((update.seq, doc.get_update()))
+        for fill_seq, state in fill:
+            await self.save_snapshot(session_id, fill_seq, state)
         return DocumentState.of(doc)
 
     # -- runs ------------------------------------------------------------------------

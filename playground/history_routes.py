@@ -27,7 +27,6 @@ from crdt_store.archive import export_session, import_session, plan_import
 from crdt_store.history import (
     FOREVER,
     Retention,
-    document_at,
     history_floor,
     seq_at,
     timeline,
@@ -97,8 +96,7 @@ async def get_snapshot(request: Request) -> Response:
         seq = await store.last_seq(session_id)
     if seq < await history_floor(store, session_id):
         raise HistoryPruned("the history of that moment was deleted by the retention setting")
-    every = max(1, int(request.app.state.settings.snapshot_every))
-    state = await document_at(store, session_id, seq, snapshot_every=every)
+    state = await store.document_at(session_id, seq)
     return JSONResponse(
         {
             "at": at if at >= 0 else now_ms(),
