@@ -202,6 +202,13 @@ def save_log(server: ServerProcess, name: str) -> Path:
     return target
 
 
+def print_problems(problems: list[str], where: str) -> None:
+    """The closing lines every bench prints about its server log."""
+    print(f"{where}: {len(problems)} kinds of warning/error")
+    for line in problems[:10]:
+        print("  " + line)
+
+
 def start_reference() -> tuple[subprocess.Popen[bytes], str]:
     """The reference y-websocket 1.5.4 server (documents in memory only)."""
     port = free_port()

@@ -35,6 +35,7 @@ from benchlib import (
     free_port,
     load_average,
     log_problems,
+    print_problems,
     revision,
     start_playground,
     start_reference,
@@ -234,9 +235,7 @@ def main() -> None:
         f" sync time {on['s50'] / off['s50']:.2f}x"
     )
     for name, lines in problems.items():
-        print(f"server '{name}' log: {len(lines)} kinds of warning/error")
-        for line in lines[:5]:
-            print("  " + line)
+        print_problems(lines, f"server '{name}' log")
 
 
 if __name__ == "__main__":

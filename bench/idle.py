@@ -29,6 +29,7 @@ from benchlib import (
     log_problems,
     metric,
     mib,
+    print_problems,
     revision,
     rss_bytes,
     save_log,
@@ -162,10 +163,7 @@ def main() -> None:
                     f" {o['per_conn'] / max(f['per_conn'], 1):.2f}x, idle CPU {cpu_ratio}"
                 )
             print(f"playground clients after they left: {clients_left:.0f}")
-            problems = log_problems(ours)
-            print(f"server log ({save_log(ours, 'idle')}): {len(problems)} kinds of warning/error")
-            for line in problems[:10]:
-                print("  " + line)
+            print_problems(log_problems(ours), f"server log ({save_log(ours, 'idle')})")
         finally:
             if reference is not None:
                 reference.kill()

@@ -38,6 +38,7 @@ from benchlib import (
     metric,
     metrics,
     mib,
+    print_problems,
     revision,
     rss_bytes,
     save_log,
@@ -283,10 +284,7 @@ def main() -> None:
                     f" each, the write lock held {busy / wall * 100:.0f}% of the time"
                 )
             per_room_after_restart(ours, sessions, args.idle_s)
-            problems = log_problems(ours)
-            print(f"server log ({save_log(ours, 'rooms')}): {len(problems)} kinds of warning/error")
-            for line in problems[:10]:
-                print("  " + line)
+            print_problems(log_problems(ours), f"server log ({save_log(ours, 'rooms')})")
         finally:
             if reference is not None:
                 reference.kill()

@@ -37,6 +37,7 @@ from benchlib import (
     log_problems,
     merge_hist,
     pct,
+    print_problems,
     revision,
     save_log,
     start_playground,
@@ -237,9 +238,7 @@ async def main_async(args: argparse.Namespace) -> None:
         f" p99 {l99 / b99:.2f}x"
     )
     print(f"errors: {len(errors) + len(alone_errors)} {sorted(set(errors + alone_errors))[:5]}")
-    print(f"server exit code {code}; log ({log_path}): {len(problems)} kinds of warning/error")
-    for line in problems[:10]:
-        print("  " + line)
+    print_problems(problems, f"server exit code {code}; log ({log_path})")
 
 
 def main() -> None:

@@ -39,6 +39,7 @@ from benchlib import (
     merge_hist,
     metrics,
     mib,
+    print_problems,
     revision,
     save_log,
     split,
@@ -220,9 +221,7 @@ async def main_async(args: argparse.Namespace) -> None:
     print(f"runs: {runs}")
     print(f"task failures: {[repr(f) for f in failures]}")
     print(f"server exit code {code}; containers left behind: {len(left_over)} {left_over[:5]}")
-    print(f"server log ({log_path}): {len(problems)} kinds of warning/error")
-    for line in problems[:10]:
-        print("  " + line)
+    print_problems(problems, f"server log ({log_path})")
 
 
 def main() -> None:
