@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -80,7 +80,7 @@ def _web_routes(dist: Path) -> list[Route | Mount]:
     return routes
 
 
-def _file(path: Path):  # type: ignore[no-untyped-def]
+def _file(path: Path) -> Callable[[Request], Awaitable[Response]]:
     async def serve(request: Request) -> Response:
         return FileResponse(path)
 

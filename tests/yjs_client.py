@@ -10,7 +10,6 @@ import websockets
 from pycrdt import Doc, Map, Text, TransactionEvent
 
 from playground.protocol import (
-    MSG_AWARENESS,
     MSG_SYNC,
     SYNC_STEP1,
     SYNC_STEP2,
@@ -100,6 +99,3 @@ class PyClient:
         if self._reader is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reader
-
-
-__all__ = ["MSG_AWARENESS", "PyClient"]
