@@ -88,17 +88,21 @@ async function collab(browser) {
   await shot(bob.page, A, "shortcuts-help");
   await bob.page.keyboard.press("Escape");
 
-  // Bob leaves: Ada's presence drops to one.
+  // Bob leaves: Ada is told, and her presence drops to one. The toast lives 3 s, so it
+  // is watched for first: on a loaded machine the presence check alone can outlast it.
   await bob.context.close();
+  await waitFor(
+    "a toast telling Ada that Bob left",
+    async () =>
+      (await ada.page.$$eval('[data-testid="toast"]', (ts) => ts.map((t) => t.textContent))).some(
+        (t) => t?.includes("Bob left"),
+      ),
+    40_000,
+  );
   await waitFor(
     "Ada's presence to drop Bob",
     async () => (await presenceNames(ada.page)).length === 1,
     40_000,
-  );
-  await waitFor("a toast telling Ada that Bob left", async () =>
-    (await ada.page.$$eval('[data-testid="toast"]', (ts) => ts.map((t) => t.textContent))).some(
-      (t) => t?.includes("Bob left"),
-    ),
   );
   await ada.context.close();
 }
