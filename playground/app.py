@@ -113,6 +113,7 @@ def create_app(settings: Settings) -> Starlette:
             rooms = RoomRegistry(
                 store,
                 idle_seconds=settings.room_idle_s,
+                keepalive_seconds=settings.ws_keepalive_s,
                 max_code_bytes=settings.max_code_bytes,
                 snapshot_every=settings.snapshot_every,
             )

@@ -64,6 +64,8 @@ class Peer:
         # Awareness client ids this connection announced: removed when it goes.
         self.awareness_ids: set[int] = set()
         self.closed = False
+        # Whether anything was queued since the last keepalive sweep.
+        self.sent_recently = False
 
     @property
     def path(self) -> str:
@@ -87,6 +89,7 @@ class Peer:
         """Queues a message; a client too far behind is disconnected, never waited for."""
         if self.closed:
             return
+        self.sent_recently = True
         try:
             self._queue.put_nowait(message)
         except asyncio.QueueFull:

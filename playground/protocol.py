@@ -168,3 +168,8 @@ def user_name(state_json: str) -> str | None:
     user = state.get("user") if isinstance(state, dict) else None
     name = user.get("name") if isinstance(user, dict) else None
     return name[:100] if isinstance(name, str) and name else None
+
+
+# An awareness update with no entries: stock clients apply it as a no-op, but it counts
+# as a message received, which is what keeps them from reconnecting after 30 s alone.
+KEEPALIVE = awareness_message(encode_awareness([]))

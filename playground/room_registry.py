@@ -20,6 +20,7 @@ from crdt_store import DocumentState, Store
 
 from .errors import CLOSE_GOING_AWAY, CLOSE_NOT_FOUND, NotFound
 from .peers import Peer
+from .protocol import KEEPALIVE
 from .rooms import DocRoom
 from .stats import RoomStats
 
@@ -52,6 +53,7 @@ class RoomRegistry(WebsocketServer):
         store: Store,
         *,
         idle_seconds: float,
+        keepalive_seconds: float = 10.0,
         max_code_bytes: int,
         snapshot_every: int,
     ) -> None:
@@ -63,11 +65,31 @@ class RoomRegistry(WebsocketServer):
         )
         self.store = store
         self.idle_seconds = idle_seconds
+        self.keepalive_seconds = keepalive_seconds
         self.max_code_bytes = max_code_bytes
         self.snapshot_every = snapshot_every
         self._unloads: dict[str, asyncio.Task[None]] = {}
         self.rooms_unloaded = 0
         self.stats = RoomStats()
+
+    async def __aenter__(self) -> RoomRegistry:
+        await super().__aenter__()
+        assert self._task_group is not None
+        self._task_group.start_soon(self._keep_alive)
+        return self
+
+    async def _keep_alive(self) -> None:
+        """Sends an empty message to every client that was sent nothing since the last
+        sweep. Stock y-websocket clients drop and reconnect after 30 s without a message;
+        the reference server's echo of their own awareness is what usually prevents it,
+        and this server does not echo."""
+        while True:
+            await asyncio.sleep(self.keepalive_seconds)
+            for room in list(self.rooms.values()):
+                for peer in room.peers:
+                    if not peer.sent_recently:
+                        peer.send(KEEPALIVE)
+                    peer.sent_recently = False
 
     async def get_room(self, name: str) -> DocRoom:
         """The loaded room of session `name`; raises NotFound for an unknown session.

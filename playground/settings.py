@@ -44,6 +44,11 @@ class Settings:
         1.0, "WebSocket ping interval; a peer that stops answering is dropped"
     )
     ws_ping_timeout_s: float = _setting(2.0, "seconds to wait for a pong before dropping a peer")
+    ws_keepalive_s: float = _setting(
+        10.0,
+        "a client sent nothing for this long gets an empty message (under 15: stock "
+        "y-websocket clients reconnect after 30 s without one)",
+    )
     ws_compression: bool = _setting(
         False, "offer permessage-deflate on WebSockets (costs CPU per client per message)"
     )
@@ -89,6 +94,12 @@ class Settings:
     pool_size: int = _setting(1, "pre-created containers kept warm per language")
     image_prefix: str = _setting("playground", "language images are tagged PREFIX/LANG:latest")
 
+    def __post_init__(self) -> None:
+        if not 0 < self.ws_keepalive_s < 15:
+            raise ValueError(
+                f"ws_keepalive_s must be between 0 and 15 seconds, not {self.ws_keepalive_s}"
+            )
+
     @classmethod
     def from_sources(
         cls, args: argparse.Namespace | None = None, env: Mapping[str, str] | None = None
@@ -105,7 +116,10 @@ class Settings:
                 raw = getattr(args, f.name)
             if raw is not None:
                 values[f.name] = _coerce(f, raw)
-        return cls(**values)
+        try:
+            return cls(**values)
+        except ValueError as exc:
+            raise SystemExit(f"invalid settings: {exc}") from None
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from pathlib import Path
 
 import httpx
+import pytest
 import websockets
+from pycrdt import Doc, Text
 
+from playground.protocol import KEEPALIVE, write_var_bytes
+from playground.settings import Settings
 from tests.conftest import NodeClient, ServerProcess, start_client
 from tests.yjs_client import PyClient
 
@@ -178,3 +183,58 @@ async def test_awareness_echoes_are_not_relayed_again(
             pass
     # One relay per move (plus the state sent on joining); echoes would triple it.
     assert moves <= seen <= moves + 5, seen
+
+
+async def test_a_lone_stock_client_is_not_dropped_for_silence(
+    server: ServerProcess, node_clients: list[NodeClient]
+) -> None:
+    """A stock y-websocket client reconnects after 30 s without a message. The server
+    echoes nobody's awareness back, so alone in a room (or while the others are idle)
+    only the server's keepalive keeps its connection, and its presence, steady."""
+    session = server.create_session()
+    alone = await start_client(node_clients, server, session["id"], "ada")
+    await alone.call("wait_synced")
+    await asyncio.sleep(34)
+    await alone.call("text")
+    assert [e for e in alone.events if e.get("event") == "close"] == []
+
+
+async def test_keepalive_goes_only_to_clients_sent_nothing(tmp_path: Path) -> None:
+    proc = ServerProcess(tmp_path / "db.sqlite", {"PLAYGROUND_WS_KEEPALIVE_S": "0.3"})
+    proc.start()
+    try:
+        session = proc.create_session()
+        url = f"{proc.ws_url}/ws/doc/{session['id']}"
+        async with websockets.connect(url) as idle, websockets.connect(url) as busy:
+            keepalives = {"idle": 0, "busy": 0}
+
+            async def count(name: str, ws: websockets.ClientConnection) -> None:
+                while True:
+                    if await ws.recv() == KEEPALIVE:
+                        keepalives[name] += 1
+
+            readers = [
+                asyncio.create_task(count("idle", idle)),
+                asyncio.create_task(count("busy", busy)),
+            ]
+            # `idle` types (its own edits are not sent back to it); `busy` receives them.
+            text = Doc()
+            code = text.get("code", type=Text)
+            for _ in range(30):
+                before = text.get_state()
+                code.insert(len(code), "x")
+                await idle.send(b"\x00\x02" + write_var_bytes(text.get_update(before)))
+                await asyncio.sleep(0.05)
+            for reader in readers:
+                reader.cancel()
+        assert keepalives["idle"] >= 2, keepalives
+        assert keepalives["busy"] == 0, keepalives
+    finally:
+        proc.stop()
+
+
+def test_keepalive_setting_must_beat_the_clients_30_s_timeout() -> None:
+    with pytest.raises(ValueError, match="ws_keepalive_s"):
+        Settings(ws_keepalive_s=20)
+    with pytest.raises(SystemExit, match="ws_keepalive_s"):
+        Settings.from_sources(env={"PLAYGROUND_WS_KEEPALIVE_S": "0"})
