@@ -15,6 +15,7 @@ import {
   outputText,
   parseArgs,
   person,
+  recordToasts,
   runScenario,
   shot,
   waitFor,
@@ -88,15 +89,14 @@ async function collab(browser) {
   await shot(bob.page, A, "shortcuts-help");
   await bob.page.keyboard.press("Escape");
 
-  // Bob leaves: Ada is told, and her presence drops to one. The toast lives 3 s, so it
-  // is watched for first: on a loaded machine the presence check alone can outlast it.
+  // Bob leaves: Ada is told, and her presence drops to one. The toast lives 3 s and
+  // closing a context can take longer on a loaded machine, so Ada's toasts are recorded
+  // from before Bob goes.
+  const toastsSeen = await recordToasts(ada.page);
   await bob.context.close();
   await waitFor(
     "a toast telling Ada that Bob left",
-    async () =>
-      (await ada.page.$$eval('[data-testid="toast"]', (ts) => ts.map((t) => t.textContent))).some(
-        (t) => t?.includes("Bob left"),
-      ),
+    async () => (await toastsSeen()).some((t) => t.includes("Bob left")),
     40_000,
   );
   await waitFor(

@@ -140,6 +140,29 @@ export async function caretToEnd(page) {
   await page.keyboard.press("Control+End");
 }
 
+/**
+ * Starts recording the text of every toast `page` shows from now on. Toasts live a few
+ * seconds, so one that appears while the test is busy elsewhere (a slow context close)
+ * could be missed by polling; the returned function lists everything seen so far.
+ */
+export async function recordToasts(page) {
+  await page.evaluate(() => {
+    const seen = [];
+    window.__seenToasts = seen;
+    const note = (node) => {
+      if (!(node instanceof Element)) return;
+      const toasts = node.matches('[data-testid="toast"]')
+        ? [node]
+        : [...node.querySelectorAll('[data-testid="toast"]')];
+      for (const t of toasts) seen.push(t.textContent ?? "");
+    };
+    new MutationObserver((records) => {
+      for (const r of records) for (const n of r.addedNodes) note(n);
+    }).observe(document.body, { childList: true, subtree: true });
+  });
+  return () => page.evaluate(() => window.__seenToasts);
+}
+
 export async function shot(page, artifacts, name) {
   // Finished animations: a drawer caught mid-slide is not what a person sees.
   await page.screenshot({ path: `${artifacts}/${name}.png`, animations: "disabled" });

@@ -3,7 +3,13 @@ import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
 import { Backoff } from "./backoff";
 import { Emitter } from "./emitter";
-import { type Peer, type PresenceChange, PresenceTracker, type UserInfo } from "./presence";
+import {
+  type Announce,
+  type Peer,
+  type PresenceChange,
+  PresenceTracker,
+  type UserInfo,
+} from "./presence";
 import { stateAfterFailures } from "./socket";
 import { CLOSE_FORBIDDEN, CLOSE_SESSION_GONE, type ConnectionState } from "./types";
 
@@ -26,7 +32,8 @@ export interface DocConnectionOptions {
   /** Keep the document in IndexedDB so edits survive reloads while offline. */
   persist?: boolean;
   backoff?: Backoff;
-  /** Joins and leaves within this long after (re)connecting are not announced. */
+  /** Joins within this long after (re)connecting are not announced (everyone already
+   *  there arrives at once); leaves are, since they are real. */
   quietMs?: number;
   /** The WebSocket class (tests pass an in-memory one). */
   WebSocketImpl?: typeof WebSocket;
@@ -49,6 +56,7 @@ export class DocConnection {
   private readonly backoff: Backoff;
   private readonly presence: PresenceTracker;
   private readonly quietMs: number;
+  /** Until when joins are not announced; infinite while disconnected (nothing is). */
   private quietUntil = Number.POSITIVE_INFINITY;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private lastPresence: PresenceChange = { peers: [], joined: [], left: [] };
@@ -169,8 +177,13 @@ export class DocConnection {
   };
 
   private readonly onAwareness = (): void => {
-    const quiet = Date.now() < this.quietUntil;
-    const change = this.presence.update(this.provider.awareness.getStates(), quiet);
+    const announce: Announce =
+      this.quietUntil === Number.POSITIVE_INFINITY
+        ? "none"
+        : Date.now() < this.quietUntil
+          ? "leaves"
+          : "all";
+    const change = this.presence.update(this.provider.awareness.getStates(), announce);
     this.lastPresence = change;
     this.events.emit("presence", change);
   };

@@ -6,7 +6,7 @@ const state = (name: string, color = "#ff0000") => ({ user: { name, color } });
 describe("PresenceTracker", () => {
   it("lists people, local first, and announces joins and leaves", () => {
     const tracker = new PresenceTracker(1);
-    const first = tracker.update(new Map([[1, state("me")]]), false);
+    const first = tracker.update(new Map([[1, state("me")]]), "all");
     expect(first.peers.map((p) => p.name)).toEqual(["me"]);
     const joined = tracker.update(
       new Map<number, unknown>([
@@ -14,7 +14,7 @@ describe("PresenceTracker", () => {
         [2, state("bob")],
         [3, state("ann")],
       ]),
-      false,
+      "all",
     );
     expect(joined.peers.map((p) => p.name)).toEqual(["me", "ann", "bob"]);
     expect(joined.joined.map((p) => p.name).sort()).toEqual(["ann", "bob"]);
@@ -23,23 +23,31 @@ describe("PresenceTracker", () => {
         [1, state("me")],
         [3, state("ann")],
       ]),
-      false,
+      "all",
     );
     expect(left.left.map((p) => p.name)).toEqual(["bob"]);
     expect(left.joined).toEqual([]);
   });
 
-  it("stays silent while quiet but keeps the list current", () => {
+  it("stays silent offline but keeps the list current", () => {
     const tracker = new PresenceTracker(1);
-    const change = tracker.update(new Map([[5, state("zoe")]]), true);
+    const change = tracker.update(new Map([[5, state("zoe")]]), "none");
     expect(change.joined).toEqual([]);
     expect(change.peers.map((p) => p.name)).toEqual(["zoe"]);
-    expect(tracker.update(new Map(), true).left).toEqual([]);
+    expect(tracker.update(new Map(), "none").left).toEqual([]);
+  });
+
+  it("just after connecting announces leaves but not the people already there", () => {
+    const tracker = new PresenceTracker(1);
+    const arrived = tracker.update(new Map([[5, state("zoe")]]), "leaves");
+    expect(arrived.joined).toEqual([]);
+    expect(arrived.peers.map((p) => p.name)).toEqual(["zoe"]);
+    expect(tracker.update(new Map(), "leaves").left.map((p) => p.name)).toEqual(["zoe"]);
   });
 
   it("skips states without a user (a client that has not announced itself)", () => {
     const tracker = new PresenceTracker(1);
-    expect(tracker.update(new Map<number, unknown>([[2, { cursor: null }]]), false).peers).toEqual(
+    expect(tracker.update(new Map<number, unknown>([[2, { cursor: null }]]), "all").peers).toEqual(
       [],
     );
   });

@@ -24,16 +24,22 @@ function readUser(state: unknown): UserInfo | null {
 }
 
 /**
+ * Which changes are worth telling the user about: all of them; only leaves (just after
+ * connecting, when everyone already there is announced at once); or none (offline, when
+ * everyone is dropped because we lost the connection, not because they left).
+ */
+export type Announce = "all" | "leaves" | "none";
+
+/**
  * Turns awareness states into a stable list of people and the joins and leaves worth
- * telling the user about. States seen while `quiet` (our own reconnect re-announcing
- * everyone, or dropping everyone on disconnect) update the list without any toast.
+ * telling the user about. Changes not announced still update the list.
  */
 export class PresenceTracker {
   private known = new Map<number, Peer>();
 
   constructor(private readonly localId: number) {}
 
-  update(states: ReadonlyMap<number, unknown>, quiet: boolean): PresenceChange {
+  update(states: ReadonlyMap<number, unknown>, announce: Announce): PresenceChange {
     const next = new Map<number, Peer>();
     for (const [clientId, state] of states) {
       const user = readUser(state);
@@ -42,8 +48,10 @@ export class PresenceTracker {
     }
     const joined: Peer[] = [];
     const left: Peer[] = [];
-    if (!quiet) {
+    if (announce === "all") {
       for (const [id, peer] of next) if (!this.known.has(id) && !peer.isLocal) joined.push(peer);
+    }
+    if (announce !== "none") {
       for (const [id, peer] of this.known) if (!next.has(id) && !peer.isLocal) left.push(peer);
     }
     this.known = next;
