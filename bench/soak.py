@@ -157,7 +157,7 @@ async def main_async(args: argparse.Namespace) -> None:
                 deadline = time.monotonic() + args.minutes * 60
                 tasks = [
                     asyncio.to_thread(typing_windows, typing, deadline, args.window),
-                    asyncio.to_thread(churn, ws_doc, churn_rooms, deadline, churned),
+                    *([asyncio.to_thread(churn, ws_doc, churn_rooms, deadline, churned)] if churn_rooms else []),
                     *(run_loop(server.ws_url, s, deadline, runs) for s in run_sessions),
                 ]
                 results = await asyncio.gather(*tasks, return_exceptions=True)
