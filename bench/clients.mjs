@@ -94,11 +94,14 @@ async function type() {
     let next = performance.now()
     while (performance.now() < end) {
       const t = Math.round(performance.now() * 10)
-      c.text.insert(c.text.length, `<${c.id}.${seq++}.${t}>`)
+      // At the start: finding an index walks the item list from the nearest search
+      // marker, which grows with the history; index 0 stays cheap for the whole run.
+      c.text.insert(0, `<${c.id}.${seq++}.${t}>`)
       sent++
       // maxChars: keep the document bounded (a soak measures leaks, not growing documents)
       if (config.maxChars > 0 && c.index === 0 && c.text.length > config.maxChars) {
-        c.text.delete(0, c.text.length - Math.floor(config.maxChars / 2))
+        const keep = Math.floor(config.maxChars / 2)
+        c.text.delete(keep, c.text.length - keep)
       }
       next += period
       await sleep(Math.max(0, next - performance.now()))

@@ -8,6 +8,9 @@ Runs against one playground server for `--minutes`:
 - churn: clients join `--churn-rooms` other rooms in turn and leave, so rooms load and
   unload (`PLAYGROUND_ROOM_IDLE_S=3`) the whole time;
 - runs: `--run-sessions` sessions each running a short Python program back to back.
+With `--reference`, the same typing load first runs alone against the reference
+y-websocket server for the same number of windows: the baseline for the typing figures
+(a Yjs document's history grows on every side, so some drift is everyone's).
 Samples the server's RSS every 5 s. Afterwards: RSS over time (the slope over the
 second half: flat?), the first and last typing windows (baseline: the first), runs by
 status, containers the server leaves behind after a clean stop (`docker ps -a` by the
@@ -15,6 +18,7 @@ server's pid label), and the warnings/errors in its log.
 
     .venv/bin/python bench/soak.py                 # 2 minutes
     .venv/bin/python bench/soak.py --minutes 10    # the issue's figure
+    .venv/bin/python bench/soak.py --minutes 3 --reference
 """
 
 from __future__ import annotations
@@ -41,9 +45,11 @@ from benchlib import (
     mib,
     print_problems,
     revision,
+    rss_bytes,
     save_log,
     split,
     start_playground,
+    start_reference,
     stop_playground,
 )
 
@@ -93,6 +99,32 @@ def typing_windows(worker: Worker, deadline: float, window_s: float) -> list[dic
     return windows
 
 
+def reference_typing(args: argparse.Namespace) -> tuple[list[dict[str, Any]], list[float]]:
+    """The typing load alone against the reference server: its windows and RSS (MiB)."""
+    proc, ws = start_reference()
+    rooms = [f"soak-{i}" for i in range(args.rooms)]
+    worker = Worker.start(
+        ws, rooms, 5, rate=2.0, duration_s=args.window, max_chars=args.max_doc_chars
+    )
+    try:
+        worker.wait_for("ready", 120)
+        deadline = time.monotonic() + args.minutes * 60
+        windows, rss = [], []
+        while time.monotonic() + args.window < deadline:
+            worker.command("start")
+            windows.append(worker.wait_for("done", args.window + 60))
+            rss.append(rss_bytes(proc.pid) / 1048576)
+        return windows, rss
+    finally:
+        worker.close()
+        proc.terminate()
+        proc.wait(10)
+
+
+def window_p50s(windows: list[dict[str, Any]]) -> str:
+    return " ".join(f"{hist_percentiles(merge_hist([w]), (0.5,))[0]:.0f}" for w in windows)
+
+
 def containers(pid: int) -> list[str]:
     out = subprocess.run(
         [
@@ -118,6 +150,7 @@ def slope_mib_per_min(samples: list[tuple[float, int, float]]) -> float:
 
 
 async def main_async(args: argparse.Namespace) -> None:
+    reference = reference_typing(args) if args.reference else None
     with tempfile.TemporaryDirectory() as tmp:
         server = start_playground(
             Path(tmp),
@@ -157,9 +190,10 @@ async def main_async(args: argparse.Namespace) -> None:
                 deadline = time.monotonic() + args.minutes * 60
                 tasks = [
                     asyncio.to_thread(typing_windows, typing, deadline, args.window),
-                    *([asyncio.to_thread(churn, ws_doc, churn_rooms, deadline, churned)] if churn_rooms else []),
                     *(run_loop(server.ws_url, s, deadline, runs) for s in run_sessions),
                 ]
+                if churn_rooms:
+                    tasks.append(asyncio.to_thread(churn, ws_doc, churn_rooms, deadline, churned))
                 results = await asyncio.gather(*tasks, return_exceptions=True)
                 idle.command("stats")
                 idle_stats = idle.wait_for("stats", 30)
@@ -204,8 +238,7 @@ async def main_async(args: argparse.Namespace) -> None:
             )
         f50, f99 = hist_percentiles(merge_hist(windows[:1]), (0.5, 0.99))
         l50, l99 = hist_percentiles(merge_hist(windows[-1:]), (0.5, 0.99))
-        series = [hist_percentiles(merge_hist([w]), (0.5,))[0] for w in windows]
-        print("typing p50 per window (ms): " + " ".join(f"{v:.0f}" for v in series))
+        print("typing p50 per window (ms): " + window_p50s(windows))
         print(
             "socket closes per window: "
             + " ".join(str(sum(w["closes"].values())) for w in windows)
@@ -215,6 +248,20 @@ async def main_async(args: argparse.Namespace) -> None:
             f"ratio last/first window: p50 {l50 / f50:.2f}x p99 {l99 / f99:.2f}x;"
             f" missing over all {len(windows)} windows: {sum(w['missing'] for w in windows)}"
         )
+    if reference is not None and reference[0]:
+        ref_windows, ref_rss = reference
+        r50 = [hist_percentiles(merge_hist([w]), (0.5,))[0] for w in ref_windows]
+        print(
+            "reference, the typing load alone, p50 per window (ms): "
+            + window_p50s(ref_windows)
+            + f" (last/first {r50[-1] / r50[0]:.2f}x); its RSS {ref_rss[0]:.0f} ->"
+            f" {ref_rss[-1]:.0f} MiB; missing {sum(w['missing'] for w in ref_windows)}"
+        )
+        if windows:
+            o50 = [hist_percentiles(merge_hist([w]), (0.5,))[0] for w in windows]
+            n = min(len(o50), len(r50))
+            ratios = " ".join(f"{o / r:.1f}" for o, r in zip(o50[:n], r50[:n], strict=True))
+            print(f"typing p50 per window, playground / reference: {ratios}")
     print(f"idle connections still connected at the end: {idle_stats['connected']}/{args.idle}")
     print(f"churn: {churned['joins']} joins, {churned['not_synced']} not synced;"
           f" rooms unloaded {m.get('playground_rooms_unloaded_total', 0):.0f}")  # fmt: skip
@@ -238,6 +285,11 @@ def main() -> None:
         help="one client per typing room trims the document past this (0: let it grow)",
     )
     parser.add_argument("--window", type=float, default=20.0, help="seconds per typing window")
+    parser.add_argument(
+        "--reference",
+        action="store_true",
+        help="first run the typing load alone against the reference server (the baseline)",
+    )
     args = parser.parse_args()
     print(f"revision {revision()}; load average at start {load_average()}")
     asyncio.run(main_async(args))
