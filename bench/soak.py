@@ -121,8 +121,13 @@ def reference_typing(args: argparse.Namespace) -> tuple[list[dict[str, Any]], li
         proc.wait(10)
 
 
-def window_p50s(windows: list[dict[str, Any]]) -> str:
-    return " ".join(f"{hist_percentiles(merge_hist([w]), (0.5,))[0]:.0f}" for w in windows)
+def window_p50s(windows: list[dict[str, Any]]) -> list[float]:
+    """Each window's p50 in ms, at least one histogram bucket (0.1 ms) so ratios hold."""
+    return [max(0.1, hist_percentiles(merge_hist([w]), (0.5,))[0]) for w in windows]
+
+
+def ms_list(values: list[float]) -> str:
+    return " ".join(f"{v:.0f}" for v in values)
 
 
 def containers(pid: int) -> list[str]:
@@ -238,7 +243,7 @@ async def main_async(args: argparse.Namespace) -> None:
             )
         f50, f99 = hist_percentiles(merge_hist(windows[:1]), (0.5, 0.99))
         l50, l99 = hist_percentiles(merge_hist(windows[-1:]), (0.5, 0.99))
-        print("typing p50 per window (ms): " + window_p50s(windows))
+        print("typing p50 per window (ms): " + ms_list(window_p50s(windows)))
         print(
             "socket closes per window: "
             + " ".join(str(sum(w["closes"].values())) for w in windows)
@@ -250,17 +255,16 @@ async def main_async(args: argparse.Namespace) -> None:
         )
     if reference is not None and reference[0]:
         ref_windows, ref_rss = reference
-        r50 = [hist_percentiles(merge_hist([w]), (0.5,))[0] for w in ref_windows]
+        r50 = window_p50s(ref_windows)
         print(
             "reference, the typing load alone, p50 per window (ms): "
-            + window_p50s(ref_windows)
+            + ms_list(r50)
             + f" (last/first {r50[-1] / r50[0]:.2f}x); its RSS {ref_rss[0]:.0f} ->"
             f" {ref_rss[-1]:.0f} MiB; missing {sum(w['missing'] for w in ref_windows)}"
         )
         if windows:
-            o50 = [hist_percentiles(merge_hist([w]), (0.5,))[0] for w in windows]
-            n = min(len(o50), len(r50))
-            ratios = " ".join(f"{o / r:.1f}" for o, r in zip(o50[:n], r50[:n], strict=True))
+            pairs = zip(window_p50s(windows), r50, strict=False)
+            ratios = " ".join(f"{o / r:.1f}" for o, r in pairs)
             print(f"typing p50 per window, playground / reference: {ratios}")
     print(f"idle connections still connected at the end: {idle_stats['connected']}/{args.idle}")
     print(f"churn: {churned['joins']} joins, {churned['not_synced']} not synced;"
