@@ -46,8 +46,9 @@ class Settings:
     ws_ping_timeout_s: float = _setting(2.0, "seconds to wait for a pong before dropping a peer")
     ws_keepalive_s: float = _setting(
         10.0,
-        "a client sent nothing for this long gets an empty message (under 15: stock "
-        "y-websocket clients reconnect after 30 s without one)",
+        "keepalive sweep interval: a client sent nothing since the last sweep gets an "
+        "empty message, so silences last under twice this (keep it under 15: stock "
+        "y-websocket clients reconnect after 30 s without a message)",
     )
     ws_compression: bool = _setting(
         False, "offer permessage-deflate on WebSockets (costs CPU per client per message)"
