@@ -29,6 +29,7 @@ import json
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -91,29 +92,39 @@ def churn(ws_base: str, rooms: list[str], deadline: float, out: dict[str, int]) 
         time.sleep(4)  # longer than PLAYGROUND_ROOM_IDLE_S: the rooms unload
 
 
-def typing_windows(worker: Worker, deadline: float, window_s: float) -> list[dict[str, Any]]:
+def start_typists(ws_base: str, rooms: list[str], args: argparse.Namespace) -> Worker:
+    """5 clients per room, each typing 2 updates/s in windows of `--window` seconds."""
+    return Worker.start(
+        ws_base, rooms, 5, rate=2.0, duration_s=args.window, max_chars=args.max_doc_chars
+    )
+
+
+def typing_windows(
+    worker: Worker,
+    deadline: float,
+    window_s: float,
+    after_each: Callable[[], None] | None = None,
+) -> list[dict[str, Any]]:
     windows = []
     while time.monotonic() + window_s < deadline:
         worker.command("start")
         windows.append(worker.wait_for("done", window_s + 60))
+        if after_each is not None:
+            after_each()
     return windows
 
 
 def reference_typing(args: argparse.Namespace) -> tuple[list[dict[str, Any]], list[float]]:
     """The typing load alone against the reference server: its windows and RSS (MiB)."""
     proc, ws = start_reference()
-    rooms = [f"soak-{i}" for i in range(args.rooms)]
-    worker = Worker.start(
-        ws, rooms, 5, rate=2.0, duration_s=args.window, max_chars=args.max_doc_chars
-    )
+    worker = start_typists(ws, [f"soak-{i}" for i in range(args.rooms)], args)
     try:
         worker.wait_for("ready", 120)
         deadline = time.monotonic() + args.minutes * 60
-        windows, rss = [], []
-        while time.monotonic() + args.window < deadline:
-            worker.command("start")
-            windows.append(worker.wait_for("done", args.window + 60))
-            rss.append(rss_bytes(proc.pid) / 1048576)
+        rss: list[float] = []
+        windows = typing_windows(
+            worker, deadline, args.window, lambda: rss.append(rss_bytes(proc.pid) / 1048576)
+        )
         return windows, rss
     finally:
         worker.close()
@@ -181,14 +192,7 @@ async def main_async(args: argparse.Namespace) -> None:
         try:
             with Sampler(pid, 5.0) as sampler:
                 idle = Worker.start(ws_doc, idle_rooms, 10)
-                typing = Worker.start(
-                    ws_doc,
-                    typing_rooms,
-                    5,
-                    rate=2.0,
-                    duration_s=args.window,
-                    max_chars=args.max_doc_chars,
-                )
+                typing = start_typists(ws_doc, typing_rooms, args)
                 workers += [idle, typing]
                 idle.wait_for("ready", 120)
                 typing.wait_for("ready", 120)

@@ -53,7 +53,7 @@ class RoomRegistry(WebsocketServer):
         store: Store,
         *,
         idle_seconds: float,
-        keepalive_seconds: float = 10.0,
+        keepalive_seconds: float,
         max_code_bytes: int,
         snapshot_every: int,
     ) -> None:
