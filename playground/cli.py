@@ -14,6 +14,7 @@ import uvicorn
 
 from . import logs
 from .settings import Settings
+from .ws_deflate import websocket_protocol
 
 log = logging.getLogger("playground")
 
@@ -49,7 +50,10 @@ def serve(settings: Settings) -> int:
         ws_max_size=settings.max_message_bytes,
         ws_ping_interval=settings.ws_ping_interval_s,
         ws_ping_timeout=settings.ws_ping_timeout_s,
-        ws_per_message_deflate=settings.ws_compression,
+        ws=websocket_protocol(
+            settings.ws_compression_min_bytes if settings.ws_compression else None
+        ),
+        ws_per_message_deflate=False,  # websocket_protocol() brings its own
         timeout_graceful_shutdown=3,
         log_level=settings.log_level,
         lifespan="on",

@@ -50,8 +50,11 @@ class Settings:
         "empty message, so silences last under twice this (keep it under 15: stock "
         "y-websocket clients reconnect after 30 s without a message)",
     )
-    ws_compression: bool = _setting(
-        False, "offer permessage-deflate on WebSockets (costs CPU per client per message)"
+    ws_compression: bool = _setting(True, "offer permessage-deflate on WebSockets")
+    ws_compression_min_bytes: int = _setting(
+        1024,
+        "WebSocket messages shorter than this go out uncompressed (keystrokes, cursor "
+        "moves); 0 compresses every message",
     )
     room_idle_s: float = _setting(5.0, "seconds an empty room stays loaded before it is unloaded")
     snapshot_every: int = _setting(200, "store a document snapshot every N updates")
@@ -96,6 +99,10 @@ class Settings:
     image_prefix: str = _setting("playground", "language images are tagged PREFIX/LANG:latest")
 
     def __post_init__(self) -> None:
+        if self.ws_compression_min_bytes < 0:
+            raise ValueError(
+                f"ws_compression_min_bytes must be 0 or more, not {self.ws_compression_min_bytes}"
+            )
         if not 0 < self.ws_keepalive_s < 15:
             raise ValueError(
                 f"ws_keepalive_s must be between 0 and 15 seconds, not {self.ws_keepalive_s}"

@@ -1,0 +1,184 @@
+"""permessage-deflate as it crosses the wire: raw frames, RSV1 bits, one inflate context."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import zlib
+from pathlib import Path
+
+import pytest
+from pycrdt import Doc, Text
+
+from playground.protocol import MSG_SYNC, SYNC_STEP1, SYNC_STEP2, SYNC_UPDATE, Decoder
+from playground.protocol import sync_message as make_sync_message
+from playground.settings import Settings
+from tests.conftest import ServerProcess
+from tests.yjs_client import PyClient
+
+OFFER = "permessage-deflate; client_max_window_bits"
+TAIL = b"\x00\x00\xff\xff"  # RFC 7692: stripped from each compressed message
+
+
+class RawSocket:
+    """A WebSocket client that shows each frame as it arrives, compressed or not."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+        self.inflate = zlib.decompressobj(wbits=-15)
+        self.deflate = zlib.compressobj(wbits=-12)  # the server asks for a 4 KiB window
+
+    @classmethod
+    async def connect(cls, port: int, path: str, offer: str = OFFER) -> tuple[RawSocket, str]:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        key = base64.b64encode(os.urandom(16)).decode()
+        writer.write(
+            (
+                f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                f"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Extensions: {offer}\r\n\r\n"
+            ).encode()
+        )
+        head = (await reader.readuntil(b"\r\n\r\n")).decode()
+        assert head.startswith("HTTP/1.1 101"), head
+        return cls(reader, writer), head
+
+    async def frame(self) -> tuple[bool, bytes]:
+        """The next data frame: (compressed?, the message once inflated)."""
+        while True:
+            b0, b1 = await asyncio.wait_for(self.reader.readexactly(2), 10)
+            size = b1 & 0x7F
+            if size == 126:
+                size = int.from_bytes(await self.reader.readexactly(2), "big")
+            elif size == 127:
+                size = int.from_bytes(await self.reader.readexactly(8), "big")
+            payload = await self.reader.readexactly(size)
+            assert b0 & 0x80, "the server sends each message as one frame"
+            if b0 & 0x0F != 0x2:
+                continue  # pings
+            compressed = bool(b0 & 0x40)
+            if compressed:
+                payload = self.inflate.decompress(payload + TAIL)
+            return compressed, payload
+
+    def send(self, message: bytes, compress: bool) -> None:
+        """A masked binary frame, compressed as a browser would send it."""
+        if compress:
+            message = self.deflate.compress(message) + self.deflate.flush(zlib.Z_SYNC_FLUSH)
+            assert message.endswith(TAIL)
+            message = message[: -len(TAIL)]
+        mask = os.urandom(4)
+        head = bytes([0x80 | (0x40 if compress else 0) | 0x2])
+        if len(message) < 126:
+            head += bytes([0x80 | len(message)])
+        else:
+            head += bytes([0x80 | 126]) + len(message).to_bytes(2, "big")
+        body = bytes(b ^ mask[i % 4] for i, b in enumerate(message))
+        self.writer.write(head + mask + body)
+
+    async def sync_messages(self, subtype: int) -> tuple[bool, bytes]:
+        """The next sync message of `subtype`: (was it compressed?, its payload)."""
+        while True:
+            compressed, message = await self.frame()
+            dec = Decoder(message)
+            if dec.var_uint() == MSG_SYNC and dec.var_uint() == subtype:
+                return compressed, dec.var_bytes()
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+def source(n_bytes: int) -> str:
+    lines = [f"def f{i}(x):\n    return x * {i} + len('line {i}')\n" for i in range(n_bytes)]
+    return "".join(lines)[:n_bytes]
+
+
+def start(tmp_path: Path, env: dict[str, str]) -> ServerProcess:
+    server = ServerProcess(tmp_path / "playground.db", env)
+    server.start()
+    return server
+
+
+async def test_large_messages_compressed_small_ones_not_one_context(
+    server: ServerProcess,  # the defaults: compression on, from 1 KiB
+) -> None:
+    deflating = server
+    code = source(40_000)
+    session = deflating.create_session(code=code)
+    raw, head = await RawSocket.connect(deflating.port, f"/ws/doc/{session['id']}")
+    assert "permessage-deflate" in head.lower()
+    raw.send(make_sync_message(SYNC_STEP1, Doc().get_state()), compress=False)
+
+    # The initial sync (40 KB of code) is compressed and inflates to the document.
+    compressed, state = await raw.sync_messages(SYNC_STEP2)
+    assert compressed
+    doc: Doc[Text] = Doc()
+    doc.apply_update(state)
+    assert str(doc.get("code", type=Text)) == code
+
+    # A keystroke from someone else arrives uncompressed ...
+    other = await PyClient(deflating.ws_url, session["id"]).connect()
+    await asyncio.wait_for(other.synced.wait(), 10)
+    other.code.insert(0, "x")
+    compressed, update = await raw.sync_messages(SYNC_UPDATE)
+    assert not compressed
+    doc.apply_update(update)
+
+    # ... and a paste after it is compressed again, in the same LZ77 context: the
+    # plain message in between must not have touched either side's window.
+    paste = source(8_000).replace("def", "async def")
+    other.code.insert(1, paste)
+    compressed, update = await raw.sync_messages(SYNC_UPDATE)
+    assert compressed
+    doc.apply_update(update)
+    assert str(doc.get("code", type=Text)) == "x" + paste + code
+
+    # What a browser sends is compressed, whatever its size: the server inflates it.
+    mine: Doc[Text] = Doc()
+    mine.apply_update(doc.get_update())
+    updates: list[bytes] = []
+    mine.observe(lambda event: updates.append(event.update))
+    mine.get("code", type=Text).insert(0, "# typed through deflate\n")
+    raw.send(make_sync_message(SYNC_UPDATE, updates[0]), compress=True)
+    await other.wait_text("# typed through deflate\nx" + paste + code)
+    raw.close()
+    await other.close()
+
+
+async def test_threshold_zero_compresses_every_message(tmp_path: Path) -> None:
+    server = start(tmp_path, {"PLAYGROUND_WS_COMPRESSION_MIN_BYTES": "0"})
+    try:
+        session = server.create_session(code="print(1)\n")
+        raw, _ = await RawSocket.connect(server.port, f"/ws/doc/{session['id']}")
+        raw.send(make_sync_message(SYNC_STEP1, Doc().get_state()), compress=False)
+        compressed, _ = await raw.sync_messages(SYNC_STEP2)
+        assert compressed
+        other = await PyClient(server.ws_url, session["id"]).connect()
+        await asyncio.wait_for(other.synced.wait(), 10)
+        other.code.insert(0, "x")
+        compressed, _ = await raw.sync_messages(SYNC_UPDATE)
+        assert compressed
+        raw.close()
+        await other.close()
+    finally:
+        server.stop()
+
+
+async def test_compression_off_negotiates_nothing(tmp_path: Path) -> None:
+    server = start(tmp_path, {"PLAYGROUND_WS_COMPRESSION": "false"})
+    try:
+        session = server.create_session(code=source(40_000))
+        raw, head = await RawSocket.connect(server.port, f"/ws/doc/{session['id']}")
+        assert "permessage-deflate" not in head.lower()
+        raw.send(make_sync_message(SYNC_STEP1, Doc().get_state()), compress=False)
+        compressed, _ = await raw.sync_messages(SYNC_STEP2)
+        assert not compressed
+        raw.close()
+    finally:
+        server.stop()
+
+
+def test_negative_threshold_refused() -> None:
+    with pytest.raises(SystemExit, match="ws_compression_min_bytes"):
+        Settings.from_sources(env={"PLAYGROUND_WS_COMPRESSION_MIN_BYTES": "-1"})
