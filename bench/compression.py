@@ -1,16 +1,20 @@
-"""permessage-deflate on vs off: bytes on the wire and latency, typing and large syncs.
+"""permessage-deflate: bytes on the wire and latency, typing and large syncs.
 
-Two playground servers in the same run, `PLAYGROUND_WS_COMPRESSION=true` and `=false`
-(the baseline); the stock Node clients (the `ws` package offers permessage-deflate by
-default) reach each one through a byte-counting TCP proxy on 127.0.0.1, so the bytes
-are what crosses the wire (HTTP upgrade, WebSocket framing and all). Two workloads,
-alternated between the servers `--repeats` times:
+Three playground servers in the same run: the default (compression on for messages
+from `PLAYGROUND_WS_COMPRESSION_MIN_BYTES`, 1 KiB), `..._MIN_BYTES=0` (every message
+compressed) and `PLAYGROUND_WS_COMPRESSION=false` (the baseline). Clients reach each
+through a byte-counting TCP proxy on 127.0.0.1 in the driver, so the bytes are what
+crosses the wire (HTTP upgrade, WebSocket framing and all). Two workloads, alternated
+between the servers `--repeats` times:
 - typing: one typist types real source code one character per update (plus a cursor
-  move in awareness, as y-codemirror does) every `--interval-ms`; N receivers time it;
-- sync: a session holding `--doc-kib` KiB of real Python source; clients join one
+  move in awareness, as y-codemirror does) every `--interval-ms`; N receivers time it.
+  Twice: with stock Node clients (`ws` inflates on libuv's thread pool, ten messages
+  at a time per process) and with Python clients that inflate in line, as browsers do
+  (`bench/pyclients.py`);
+- sync: a session holding `--doc-kib` KiB of real Python source; stock clients join one
   after the other, each timed until synced.
-Prints medians per mode and the ratio on/off. The typing workload also runs against
-the reference Node server (`y-websocket@1.5.4`, no compression) for scale.
+Prints medians per server and the ratios against compression off. The typing workload
+also runs against the reference Node server (`y-websocket@1.5.4`, no compression).
 
     .venv/bin/python bench/compression.py
     .venv/bin/python bench/compression.py --receivers 60 --updates 400 --repeats 5
@@ -23,6 +27,7 @@ import asyncio
 import json
 import statistics
 import subprocess
+import sys
 import sysconfig
 import tempfile
 import threading
@@ -111,16 +116,26 @@ def source_text(kib: int) -> str:
     return data.decode(errors="ignore")
 
 
-def node(*args: str) -> dict[str, Any]:
-    out = subprocess.run(
-        ["node", str(BENCH / "compression.mjs"), *args],
-        capture_output=True,
-        check=True,
-        timeout=300,
-        cwd=NODE,
-    )
+def run_json(cmd: list[str], cwd: Path) -> dict[str, Any]:
+    out = subprocess.run(cmd, capture_output=True, check=True, timeout=300, cwd=cwd)
     result: dict[str, Any] = json.loads(out.stdout.decode().strip().splitlines()[-1])
     return result
+
+
+def node(*args: str) -> dict[str, Any]:
+    return run_json(["node", str(BENCH / "compression.mjs"), *args], NODE)
+
+
+def python_clients(*args: str) -> dict[str, Any]:
+    return run_json([sys.executable, str(BENCH / "pyclients.py"), *args], BENCH)
+
+
+SERVERS = {
+    "default": {},
+    "all": {"PLAYGROUND_WS_COMPRESSION_MIN_BYTES": "0"},
+    "off": {"PLAYGROUND_WS_COMPRESSION": "false"},
+}
+KEYS = ("t_up", "t_down", "t50", "t99", "p50", "p99", "s_down", "s50", "miss")
 
 
 def main() -> None:
@@ -138,42 +153,34 @@ def main() -> None:
         typed_file = Path(tmp) / "typed.py"
         typed_file.write_text(source_text(16))
         big = source_text(args.doc_kib)
-        servers = {
-            "on": start_playground(Path(tmp), {"PLAYGROUND_WS_COMPRESSION": "true"}, "on"),
-            "off": start_playground(Path(tmp), {"PLAYGROUND_WS_COMPRESSION": "false"}, "off"),
-        }
+        servers = {name: start_playground(Path(tmp), env, name) for name, env in SERVERS.items()}
         reference, reference_ws = start_reference()
         proxies = {name: CountingProxy(s.port) for name, s in servers.items()}
         proxies["reference"] = CountingProxy(int(reference_ws.rsplit(":", 1)[1]))
         results: dict[str, dict[str, list[float]]] = {
-            name: {k: [] for k in ("t_up", "t_down", "t50", "t99", "s_down", "s50", "miss")}
-            for name in proxies
+            name: {k: [] for k in KEYS} for name in proxies
         }
+        typing_args = [str(args.receivers), str(args.updates), str(args.interval_ms)]
         try:
             for repeat in range(args.repeats):
                 for name in proxies:
                     proxy, r = proxies[name], results[name]
                     server = servers.get(name)
                     if server is None:  # the reference: any room name, no preloaded document
-                        ws, room = f"ws://127.0.0.1:{proxy.port}", f"typing-{repeat}"
+                        ws, rooms = f"ws://127.0.0.1:{proxy.port}", [f"t{repeat}", f"p{repeat}"]
                     else:
                         ws = f"ws://127.0.0.1:{proxy.port}/ws/doc"
-                        room = server.create_session(code="")["id"]
+                        rooms = [server.create_session(code="")["id"] for _ in range(2)]
                     proxy.reset()
-                    typing = node(
-                        "typing",
-                        ws,
-                        room,
-                        str(args.receivers),
-                        str(args.updates),
-                        str(args.interval_ms),
-                        str(typed_file),
-                    )
+                    typing = node("typing", ws, rooms[0], *typing_args, str(typed_file))
                     r["t_up"].append(proxy.up)
                     r["t_down"].append(proxy.down)
                     r["t50"].append(typing["p50_ms"])
                     r["t99"].append(typing["p99_ms"])
-                    r["miss"].append(typing["missing"])
+                    inline = python_clients(ws, rooms[1], *typing_args, str(typed_file))
+                    r["p50"].append(inline["p50_ms"])
+                    r["p99"].append(inline["p99_ms"])
+                    r["miss"].append(typing["missing"] + inline["missing"])
                     if server is None:
                         continue
                     room = server.create_session(code=big)["id"]
@@ -198,42 +205,50 @@ def main() -> None:
     n_msgs = args.updates * (args.receivers + 1)
     print(
         f"typing: 1 typist + {args.receivers} receivers, {args.updates} one-character updates"
-        f" every {args.interval_ms} ms (+ a cursor move each); medians of {args.repeats}"
+        f" every {args.interval_ms} ms (+ a cursor move each); medians of {args.repeats};"
+        " bytes of the stock-client run"
     )
     print(
-        f"{'deflate':<8} {'bytes down':>11} {'bytes up':>9} {'B/recv/upd':>10}"
-        f" {'p50 ms':>7} {'p99 ms':>7} {'missing':>7}"
+        f"{'server':<10} {'bytes down':>11} {'bytes up':>9} {'B/recv/upd':>10}"
+        f" {'Node p50':>9} {'Node p99':>9} {'inline p50':>10} {'inline p99':>10} {'missing':>7}"
     )
     for name, m in med.items():
         per = m["t_down"] / n_msgs
         print(
-            f"{name:<8} {m['t_down']:>11.0f} {m['t_up']:>9.0f} {per:>10.1f}"
-            f" {m['t50']:>7.2f} {m['t99']:>7.2f} {sum(results[name]['miss']):>7.0f}"
+            f"{name:<10} {m['t_down']:>11.0f} {m['t_up']:>9.0f} {per:>10.1f}"
+            f" {m['t50']:>9.2f} {m['t99']:>9.2f} {m['p50']:>10.2f} {m['p99']:>10.2f}"
+            f" {sum(results[name]['miss']):>7.0f}"
         )
-    on, off = med["on"], med["off"]
-    print(
-        f"ratio on/off: bytes down {on['t_down'] / off['t_down']:.2f}x,"
-        f" bytes up {on['t_up'] / off['t_up']:.2f}x, p50 {on['t50'] / off['t50']:.2f}x,"
-        f" p99 {on['t99'] / off['t99']:.2f}x"
-    )
+    off = med["off"]
+    for name in ("default", "all"):
+        m = med[name]
+        print(
+            f"ratio {name}/off: bytes down {m['t_down'] / off['t_down']:.2f}x,"
+            f" up {m['t_up'] / off['t_up']:.2f}x; Node clients p50 {m['t50'] / off['t50']:.2f}x"
+            f" p99 {m['t99'] / off['t99']:.2f}x; inline clients p50 {m['p50'] / off['p50']:.2f}x"
+            f" p99 {m['p99'] / off['p99']:.2f}x"
+        )
     ref = med["reference"]
     print(
-        f"ratio off/reference (no compression either side): bytes down"
-        f" {off['t_down'] / ref['t_down']:.2f}x, p50 {off['t50'] / ref['t50']:.2f}x,"
-        f" p99 {off['t99'] / ref['t99']:.2f}x"
+        f"ratio default/reference: bytes down {med['default']['t_down'] / ref['t_down']:.2f}x;"
+        f" Node clients p50 {med['default']['t50'] / ref['t50']:.2f}x"
+        f" p99 {med['default']['t99'] / ref['t99']:.2f}x;"
+        f" inline clients p50 {med['default']['p50'] / ref['p50']:.2f}x"
+        f" p99 {med['default']['p99'] / ref['p99']:.2f}x"
     )
     print(
         f"initial sync of a {len(big.encode()) / 1024:.0f} KiB document"
-        f" ({args.joins} joins one after the other):"
+        f" ({args.joins} stock clients joining one after the other):"
     )
-    for name, m in med.items():
-        if name == "reference":
-            continue
-        print(f"{name:<8} {m['s_down'] / 1024:>8.1f} KiB per join  sync p50 {m['s50']:>7.1f} ms")
-    print(
-        f"ratio on/off: bytes {on['s_down'] / off['s_down']:.2f}x,"
-        f" sync time {on['s50'] / off['s50']:.2f}x"
-    )
+    for name in servers:
+        m = med[name]
+        print(f"{name:<10} {m['s_down'] / 1024:>8.1f} KiB per join  sync p50 {m['s50']:>7.1f} ms")
+    for name in ("default", "all"):
+        m = med[name]
+        print(
+            f"ratio {name}/off: bytes {m['s_down'] / off['s_down']:.2f}x,"
+            f" sync time {m['s50'] / off['s50']:.2f}x"
+        )
     for name, lines in problems.items():
         print_problems(lines, f"server '{name}' log")
 
