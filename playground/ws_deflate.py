@@ -1,21 +1,22 @@
 """permessage-deflate that compresses only messages worth compressing.
 
 uvicorn's own permessage-deflate compresses every outgoing message and gives every
-connection a compressor at the handshake. Most of what a collaborative editor sends is
-a keystroke (~30 bytes) or a cursor move (~150 bytes), and most connections sit idle;
-the bytes worth saving are the initial sync of a large document and run output. So:
+connection a compressor and a decompressor (~40 KiB of zlib state) for its lifetime.
+Most of what a collaborative editor sends is a keystroke (~30 bytes) or a cursor move
+(~150 bytes), and most connections sit idle; the bytes worth saving are the initial
+sync of a large document and run output. So:
 - a message shorter than `min_bytes` goes out uncompressed (RFC 7692 allows that per
-  message: only the first frame's RSV1 bit says whether a message is compressed, and
-  an uncompressed message leaves both sides' LZ77 contexts untouched);
-- the compressor is created on the first message that is compressed, so a connection
-  that never gets one costs no compressor memory.
-The same threshold, 1 KiB by default, is what the Node `ws` server uses.
+  message: only the first frame's RSV1 bit says whether a message is compressed);
+- both directions are negotiated without context takeover (a server may ask for that
+  in its response whatever the client offered): each compressed message gets fresh
+  zlib state, freed with it, so no connection holds zlib memory between messages. For
+  messages of 1 KiB and more, compressing each on its own loses little.
+The threshold, 1 KiB by default, is the one the Node `ws` server uses.
 """
 
 from __future__ import annotations
 
 import asyncio
-import zlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,24 +33,22 @@ from websockets.server import ServerProtocol
 from websockets.typing import ExtensionParameter
 
 # uvicorn's choices for its own permessage-deflate: a 4 KiB window and memLevel 5 keep a
-# compressor at ~32 KiB instead of ~260 KiB for zlib's defaults.
+# compressor at ~32 KiB instead of ~260 KiB for zlib's defaults (while it lives).
 WINDOW_BITS = 12
 COMPRESS_SETTINGS = {"memLevel": 5}
 
 
 class ThresholdDeflate(PerMessageDeflate):
-    """Compresses a message only from `min_bytes` on; the compressor is made on first use."""
+    """Compresses a message only from `min_bytes` on."""
 
     def __init__(self, negotiated: PerMessageDeflate, min_bytes: int) -> None:
-        # Not super().__init__(): that would allocate the compressor now.
-        self.remote_no_context_takeover = negotiated.remote_no_context_takeover
-        self.local_no_context_takeover = negotiated.local_no_context_takeover
-        self.remote_max_window_bits = negotiated.remote_max_window_bits
-        self.local_max_window_bits = negotiated.local_max_window_bits
-        self.compress_settings = negotiated.compress_settings
-        if not self.remote_no_context_takeover:
-            self.decoder = negotiated.decoder
-        self.decode_cont_data = False
+        super().__init__(
+            negotiated.remote_no_context_takeover,
+            negotiated.local_no_context_takeover,
+            negotiated.remote_max_window_bits,
+            negotiated.local_max_window_bits,
+            negotiated.compress_settings,
+        )
         self.min_bytes = min_bytes
         self._plain = False  # the message being sent goes out uncompressed
 
@@ -62,10 +61,6 @@ class ThresholdDeflate(PerMessageDeflate):
             self._plain = frame.fin and len(frame.data) < self.min_bytes
         if self._plain:
             return frame
-        if not self.local_no_context_takeover and not hasattr(self, "encoder"):
-            self.encoder = zlib.compressobj(
-                wbits=-self.local_max_window_bits, **self.compress_settings
-            )
         return super().encode(frame)
 
 
@@ -74,6 +69,8 @@ class ThresholdDeflateFactory(ServerPerMessageDeflateFactory):
 
     def __init__(self, min_bytes: int) -> None:
         super().__init__(
+            server_no_context_takeover=True,
+            client_no_context_takeover=True,
             server_max_window_bits=WINDOW_BITS,
             client_max_window_bits=WINDOW_BITS,
             compress_settings=COMPRESS_SETTINGS,
@@ -84,7 +81,6 @@ class ThresholdDeflateFactory(ServerPerMessageDeflateFactory):
         self, params: Sequence[ExtensionParameter], accepted_extensions: Sequence[Extension]
     ) -> tuple[list[ExtensionParameter], PerMessageDeflate]:
         response, negotiated = super().process_request_params(params, accepted_extensions)
-        # The compressor the base class made is dropped here, before any use.
         return response, ThresholdDeflate(negotiated, self.min_bytes)
 
 
