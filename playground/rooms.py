@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pycrdt import Doc, Map, Text, TransactionEvent
+from pycrdt import get_update as missing_from
 from pycrdt.websocket import YRoom
 
 from crdt_store import DocumentState, Store
@@ -91,6 +92,11 @@ class DocRoom(YRoom):
         self._idle.set()
         self._author: str | None = None
         self._origin: Peer | None = None
+        # Client updates applied but held by the CRDT: they depend on changes the server
+        # does not have, stay invisible, and join the document when those arrive. The
+        # size check counts them.
+        self._held: list[bytes] = []
+        self._held_bytes = 0
         self.code = self.ydoc.get("code", type=Text)
         self.meta = self.ydoc.get("meta", type=Map)
 
@@ -301,12 +307,19 @@ class DocRoom(YRoom):
             self._apply_client_update(peer, message.payload)
 
     def _apply_client_update(self, peer: Peer, update: bytes) -> None:
-        # An update adds at most its own length to the code: only near the limit is
-        # the exact size needed, and only at the very limit a trial on a copy.
-        if len(self.code) * 4 + len(update) > self.max_code_bytes and (
-            self._exact_code_bytes() + len(update) > self.max_code_bytes
+        # An update adds at most its own length to the code, plus whatever held updates
+        # it lets in: only near the limit is the exact size needed, and only at the very
+        # limit a trial on a copy.
+        held = self._held_bytes
+        if held + len(update) > self.max_code_bytes:
+            raise PayloadTooLarge(
+                f"{held + len(update)} bytes of changes would wait for changes this server "
+                f"never received; the limit is {self.max_code_bytes}"
+            )
+        if len(self.code) * 4 + len(update) + held > self.max_code_bytes and (
+            self._exact_code_bytes() + len(update) + held > self.max_code_bytes
         ):
-            trial = build_doc(self.ydoc.get_update(), [update])
+            trial = build_doc(self.ydoc.get_update(), [*self._held, update])
             size = len(str(trial.get("code", type=Text)).encode("utf-8"))
             if size > self.max_code_bytes:
                 raise PayloadTooLarge(
@@ -319,6 +332,23 @@ class DocRoom(YRoom):
             raise ProtocolError("update does not decode") from exc
         finally:
             self._author = self._origin = None
+        self._track_held(update)
+
+    def _track_held(self, update: bytes) -> None:
+        """Notes whether `update`, just applied, is held, and forgets the held updates
+        that have joined the document since. An update is held while some of its
+        structs are missing from the document: what it has that the document's state
+        vector does not cover starts with a non-zero count of clients."""
+        state = self.ydoc.get_state()
+        try:
+            still_missing = missing_from(update, state)[:1] != b"\x00"
+        except Exception as exc:
+            raise ProtocolError("update does not decode") from exc
+        if self._held:
+            self._held = [u for u in self._held if missing_from(u, state)[:1] != b"\x00"]
+        if still_missing:
+            self._held.append(update)
+        self._held_bytes = sum(len(u) for u in self._held)
 
     def _handle_awareness(self, peer: Peer, message: AwarenessMessage) -> None:
         changed = self.presence.apply(peer, message.entries)

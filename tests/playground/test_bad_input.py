@@ -83,26 +83,33 @@ async def test_code_over_the_size_limit_is_refused(server: ServerProcess) -> Non
     assert detail["code"] == ""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: pycrdt does not expose held (pending) structs, and the size check "
-    "sees only what is integrated; closing it needs each update's clock ranges",
-)
-async def test_updates_waiting_for_missing_changes_count_toward_the_size_limit(
-    server: ServerProcess,
-) -> None:
-    """An update whose dependencies the server lacks is held, invisible, until they
-    arrive; a client must not use that to slip content past the size check."""
-    session = server.create_session(code="")
+def held_then_released(count: int) -> list[bytes]:
+    """`count` updates of 100 KB that each depend on a small first one, sent before it."""
     doc: Doc[Text] = Doc()
     text = doc.get("code", type=Text)
     updates: list[bytes] = []
     doc.observe(lambda event: updates.append(event.update))
     text.insert(0, "# start\n")
-    for i in range(3):
-        text.insert(len(text), f"{i}" * 100_000)  # each depends on the ones before
+    for i in range(count):
+        text.insert(len(text), f"{i}" * 100_000)
+    return [*updates[1:], updates[0]]
+
+
+@pytest.mark.parametrize(
+    ("existing", "held"),
+    [
+        pytest.param(0, 3, id="held-bytes-alone-over-the-limit"),
+        pytest.param(100_000, 2, id="released-into-a-document-over-the-limit"),
+    ],
+)
+async def test_updates_waiting_for_missing_changes_count_toward_the_size_limit(
+    server: ServerProcess, existing: int, held: int
+) -> None:
+    """An update whose dependencies the server lacks is held, invisible, until they
+    arrive; a client must not use that to slip content past the size check."""
+    session = server.create_session(code="y" * existing)
     ws = await websockets.connect(f"{server.ws_url}/ws/doc/{session['id']}")
-    for update in [*updates[1:], updates[0]]:  # the dependency last
+    for update in held_then_released(held):
         with contextlib.suppress(websockets.ConnectionClosed):
             await ws.send(sync_message(SYNC_UPDATE, update))
     with contextlib.suppress(websockets.ConnectionClosed, TimeoutError):
@@ -120,6 +127,17 @@ async def test_updates_waiting_for_missing_changes_count_toward_the_size_limit(
     watcher = await PyClient(server.ws_url, session["id"]).connect()
     await watcher.wait_text("ok\n" + str(py.code)[3:])
     await py.close()
+    await watcher.close()
+
+
+async def test_held_updates_within_the_limit_join_when_released(server: ServerProcess) -> None:
+    session = server.create_session(code="")
+    ws = await websockets.connect(f"{server.ws_url}/ws/doc/{session['id']}")
+    for update in held_then_released(2):
+        await ws.send(sync_message(SYNC_UPDATE, update))
+    watcher = await PyClient(server.ws_url, session["id"]).connect()
+    await watcher.wait_text("# start\n" + "0" * 100_000 + "1" * 100_000)
+    await ws.close()
     await watcher.close()
 
 
