@@ -14,7 +14,7 @@ import uvicorn
 
 from . import logs
 from .settings import Settings
-from .ws_deflate import websocket_protocol
+from .ws_protocol import websocket_protocol
 
 log = logging.getLogger("playground")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
@@ -19,6 +20,7 @@ from .limits import ConnectionCounter, TokenBucket
 from .peers import Peer
 from .room_registry import RoomRegistry
 from .session_routes import SESSION_ID_ALPHABET
+from .ws_protocol import SEND_NOW
 
 
 class StarletteTransport:
@@ -26,9 +28,14 @@ class StarletteTransport:
 
     def __init__(self, websocket: WebSocket) -> None:
         self.websocket = websocket
+        send_now = websocket.scope.get("extensions", {}).get(SEND_NOW)
+        self._send_now: Callable[[bytes], bool] | None = send_now
 
     async def send(self, message: bytes) -> None:
         await self.websocket.send_bytes(message)
+
+    def send_now(self, message: bytes) -> bool:
+        return self._send_now is not None and self._send_now(message)
 
     async def receive(self) -> bytes | None:
         try:

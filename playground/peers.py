@@ -1,8 +1,10 @@
 """One connected client of a document room, with a bounded outgoing queue.
 
-Every message to a client goes through its queue and one sender task, so messages
-arrive in the order they were produced and a slow client never blocks the room or the
-other clients: when its queue is full it is disconnected and resyncs on reconnect.
+A message to a client is written to its socket at once when nothing is queued or being
+sent ahead of it and the socket takes more; otherwise it goes through the client's
+queue and one sender task. Either way messages arrive in the order they were produced
+and a slow client never blocks the room or the other clients: when its queue is full it
+is disconnected and resyncs on reconnect.
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ class Transport(Protocol):
     """The little a room needs from a WebSocket (the real one, or an in-memory pair)."""
 
     async def send(self, message: bytes) -> None: ...
+
+    def send_now(self, message: bytes) -> bool:
+        """Sends at once if the socket takes it without waiting; False otherwise."""
+        ...
 
     async def receive(self) -> bytes | None:
         """The next binary frame; None once the peer has gone."""
@@ -64,8 +70,10 @@ class Peer:
         # Awareness client ids this connection announced: removed when it goes.
         self.awareness_ids: set[int] = set()
         self.closed = False
-        # Whether anything was queued since the last keepalive sweep.
+        # Whether anything was sent or queued since the last keepalive sweep.
         self.sent_recently = False
+        # The sender task holds a message it has not finished sending.
+        self._sending = False
 
     @property
     def path(self) -> str:
@@ -90,6 +98,8 @@ class Peer:
         if self.closed:
             return
         self.sent_recently = True
+        if not self._sending and self._queue.empty() and self.transport.send_now(message):
+            return
         try:
             self._queue.put_nowait(message)
         except asyncio.QueueFull:
@@ -106,10 +116,13 @@ class Peer:
             message = await self._queue.get()
             if message is None:
                 return
+            self._sending = True
             try:
                 await self.transport.send(message)
             except Exception:
                 return
+            finally:
+                self._sending = False
 
     async def close(self, code: int, reason: str) -> None:
         if self.closed:

@@ -1,6 +1,13 @@
-"""permessage-deflate that compresses only messages worth compressing.
+"""uvicorn's WebSocket protocol with two changes: a synchronous send, and
+permessage-deflate that compresses only messages worth compressing.
 
-uvicorn's own permessage-deflate compresses every outgoing message and gives every
+Sending. An ASGI send is a coroutine through every layer (Starlette, uvicorn), so
+delivering one update to N clients took N task switches through a per-client sender
+task. The protocol puts a plain function in the scope's extensions (`SEND_NOW`) that
+writes a binary message to the socket at once when nothing is queued ahead of it and
+the transport takes more; otherwise it declines and the caller queues as before.
+
+Compression. uvicorn's own permessage-deflate compresses every outgoing message and gives every
 connection a compressor and a decompressor (~40 KiB of zlib state) for its lifetime.
 Most of what a collaborative editor sends is a keystroke (~30 bytes) or a cursor move
 (~150 bytes), and most connections sit idle; the bytes worth saving are the initial
@@ -23,12 +30,14 @@ from typing import Any
 from uvicorn.config import Config
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from uvicorn.server import ServerState
+from websockets.exceptions import InvalidState
 from websockets.extensions.base import Extension
 from websockets.extensions.permessage_deflate import (
     PerMessageDeflate,
     ServerPerMessageDeflateFactory,
 )
 from websockets.frames import CTRL_OPCODES, Frame, Opcode
+from websockets.http11 import Request
 from websockets.server import ServerProtocol
 from websockets.typing import ExtensionParameter
 
@@ -36,6 +45,9 @@ from websockets.typing import ExtensionParameter
 # compressor at ~32 KiB instead of ~260 KiB for zlib's defaults (while it lives).
 WINDOW_BITS = 12
 COMPRESS_SETTINGS = {"memLevel": 5}
+
+# The scope extension holding `send_now(data: bytes) -> bool`.
+SEND_NOW = "playground.send_now"
 
 
 class ThresholdDeflate(PerMessageDeflate):
@@ -85,7 +97,8 @@ class ThresholdDeflateFactory(ServerPerMessageDeflateFactory):
 
 
 def websocket_protocol(min_bytes: int | None) -> type[WebSocketsSansIOProtocol]:
-    """uvicorn's WebSocket protocol, offering `ThresholdDeflate` (or, with None, nothing)."""
+    """uvicorn's WebSocket protocol with `SEND_NOW`, offering `ThresholdDeflate` (or,
+    with None, no compression)."""
 
     class PlaygroundWebSocketProtocol(WebSocketsSansIOProtocol):
         def __init__(
@@ -102,5 +115,29 @@ def websocket_protocol(min_bytes: int | None) -> type[WebSocketsSansIOProtocol]:
                     max_size=config.ws_max_size,
                     logger=self.conn.logger,
                 )
+
+        def handle_connect(self, event: Request) -> None:
+            super().handle_connect(event)
+            if self.handshake_initiated and not self.close_sent:
+                self.scope["extensions"][SEND_NOW] = self.send_now  # type: ignore[assignment]
+
+        def send_now(self, data: bytes) -> bool:
+            """Writes one binary message now, as uvicorn's ASGI send would once its
+            turn came; False (nothing sent) if the socket is not open for messages or
+            its write buffer is over the high-water mark."""
+            if (
+                not self.writable.is_set()
+                or self.disconnected
+                or not self.handshake_complete
+                or self.close_sent
+                or self.initial_response is not None
+            ):
+                return False
+            try:
+                self.conn.send_binary(data)
+            except InvalidState:
+                return False
+            self.transport.write(b"".join(self.conn.data_to_send()))
+            return True
 
     return PlaygroundWebSocketProtocol
