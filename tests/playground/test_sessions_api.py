@@ -114,3 +114,22 @@ def test_limits_are_published(server: ServerProcess) -> None:
     assert limits["output_bytes"] == 1024 * 1024
     assert limits["code_bytes"] == 256 * 1024
     assert limits["network"] is False
+
+
+async def test_search_finds_what_was_typed_once_the_room_is_quiet(server: ServerProcess) -> None:
+    session = server.create_session(code="")
+    py = await PyClient(server.ws_url, session["id"]).connect()
+    await asyncio.wait_for(py.synced.wait(), 10)
+    py.code.insert(0, "x = 1\n")  # the room's first edit stores the summary at once
+    await asyncio.sleep(0.5)
+    started = time.monotonic()
+    py.code.insert(0, "def quiet_marker():\n    pass\n")
+    found: list[str] = []
+    async with asyncio.timeout(10):  # the summary is stored ~2 s after the last edit
+        while not found:
+            await asyncio.sleep(0.2)
+            items = httpx.get(f"{server.url}/api/sessions", params={"q": "quiet_marker"})
+            found = [item["id"] for item in items.json()["items"]]
+    assert found == [session["id"]]
+    assert time.monotonic() - started >= 1.5  # not with the keystroke: once quiet
+    await py.close()
