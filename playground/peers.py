@@ -94,7 +94,8 @@ class Peer:
         return bucket.debt_seconds(cost) if bucket is not None else 0.0
 
     def send(self, message: bytes) -> None:
-        """Queues a message; a client too far behind is disconnected, never waited for."""
+        """Sends a message now, or queues it behind the ones ahead of it; a client too
+        far behind is disconnected, never waited for."""
         if self.closed:
             return
         self.sent_recently = True
