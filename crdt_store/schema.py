@@ -72,6 +72,18 @@ MIGRATIONS: list[str] = [
     UPDATE sessions SET edit_token = lower(hex(randomblob(16))),
                         view_token = lower(hex(randomblob(16)));
     """,
+    # 3: a session's head (last seq and time, activity) follows its update log inside
+    # SQLite, so appending updates is one statement: every statement of a transaction
+    # sent from Python gives the event loop's thread the GIL back and waits to get it
+    # again (bench/rooms.py: 4 ms per transaction under load, against 0.8 ms alone).
+    """
+    CREATE TRIGGER updates_advance_session AFTER INSERT ON updates BEGIN
+        UPDATE sessions SET last_seq = max(last_seq, NEW.seq),
+                            last_t = max(last_t, NEW.t),
+                            updated_at = max(updated_at, NEW.t)
+        WHERE id = NEW.session_id;
+    END;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -364,7 +364,7 @@ class Store:
                     summaries[sid] = item.summary
                 results.append(stored)
             if rows:
-                await self._run_script(_append_script(rows, row_sessions, heads, summaries))
+                await self._run_script(_append_script(rows, row_sessions, summaries))
             self.stats.write_seconds_sum += time.perf_counter() - started
             self.stats.write_count += 1
         self._heads.update(heads)
@@ -552,29 +552,20 @@ def _sql_text(value: str | None) -> str:
 
 
 def _append_script(
-    rows: list[StoredUpdate],
-    sessions: list[str],
-    heads: dict[str, tuple[int, int]],
-    summaries: dict[str, DocumentState],
+    rows: list[StoredUpdate], sessions: list[str], summaries: dict[str, DocumentState]
 ) -> str:
-    """The transaction appending `rows` (row i belongs to `sessions[i]`). Every value is
-    an integer or a hex literal (`_sql_text`, `X'..'`): nothing from a client reaches
-    the SQL text except as hex digits."""
+    """The transaction appending `rows` (row i belongs to `sessions[i]`); the sessions'
+    heads follow by trigger. Without summaries it is one statement, atomic on its own.
+    Every value is an integer or a hex literal (`_sql_text`, `X'..'`): nothing from a
+    client reaches the SQL text except as hex digits."""
     values = ",".join(
         f"({_sql_text(sid)},{u.seq},{u.t},{_sql_text(u.author)},X'{u.data.hex()}')"
         for sid, u in zip(sessions, rows, strict=True)
     )
-    parts = [
-        "BEGIN IMMEDIATE;",
-        f"INSERT INTO updates (session_id, seq, t, author, data) VALUES {values};",
-    ]
-    # Per-session statements by primary key: measured faster under load than one
-    # UPDATE ... FROM (VALUES ...) joining them all (bench/rooms.py, 15 vs 35 ms).
-    for sid, (seq, t) in heads.items():
-        parts.append(
-            f"UPDATE sessions SET last_seq = {seq}, last_t = {t}, updated_at = {t} "
-            f"WHERE id = {_sql_text(sid)};"
-        )
+    insert = f"INSERT INTO updates (session_id, seq, t, author, data) VALUES {values};"
+    if not summaries:
+        return insert
+    parts = ["BEGIN IMMEDIATE;", insert]
     for sid, summary in summaries.items():
         parts.append(
             f"UPDATE sessions SET title = {_sql_text(summary.title)}, "

@@ -212,6 +212,34 @@ async def test_a_version_1_database_is_migrated_in_place(tmp_path: Path) -> None
         tokens = await store.session_tokens("old")
         assert tokens is not None and all(len(t) >= 16 for t in tokens)
         assert tokens[0] != tokens[1]
+        # Appends to a migrated database advance the session's head, as new ones do.
+        initial, updates, _ = _typing(3)
+        stored = await store.append_updates(
+            "old", [(initial, None)] + [(u, None) for u in updates], None
+        )
+        assert await store.last_seq("old") == stored[-1].seq == 4
+
+
+async def test_the_head_follows_the_log_across_a_restart(tmp_path: Path) -> None:
+    initial, updates, shadow = _typing(5)
+    path = tmp_path / "db.sqlite"
+    async with Store(path) as store:
+        await store.create_session(
+            "s", title="t", language="python", code="", initial_update=initial
+        )
+        stored = await store.append_updates("s", [(u, "ada") for u in updates], None)
+    async with Store(path) as store:  # nothing cached: the head is what the database says
+        assert await store.last_seq("s") == stored[-1].seq == 6
+        session = await store.get_session("s")
+        assert session is not None and session.updated_at == stored[-1].t
+        loaded = await store.load("s")
+        assert loaded is not None and [u.seq for u in loaded.tail][-1] == 6
+        doc: Doc[Any] = Doc()
+        for update in ([loaded.snapshot.state] if loaded.snapshot else []) + [
+            u.data for u in loaded.tail
+        ]:
+            doc.apply_update(update)
+        assert str(doc.get("code", type=Text)) == shadow[-1]
 
 
 async def test_concurrent_appends_share_transactions_and_keep_order(tmp_path: Path) -> None:
