@@ -44,16 +44,20 @@ class RawSocket:
         assert head.startswith("HTTP/1.1 101"), head
         return cls(reader, writer), head
 
+    async def _raw_frame(self) -> tuple[int, bytes]:
+        """The next frame as it came: (its first header byte, its payload)."""
+        b0, b1 = await self.reader.readexactly(2)
+        size = b1 & 0x7F
+        if size == 126:
+            size = int.from_bytes(await self.reader.readexactly(2), "big")
+        elif size == 127:
+            size = int.from_bytes(await self.reader.readexactly(8), "big")
+        return b0, await self.reader.readexactly(size)
+
     async def frame(self) -> tuple[bool, bytes]:
         """The next data frame: (compressed?, the message once inflated)."""
         while True:
-            b0, b1 = await asyncio.wait_for(self.reader.readexactly(2), 10)
-            size = b1 & 0x7F
-            if size == 126:
-                size = int.from_bytes(await self.reader.readexactly(2), "big")
-            elif size == 127:
-                size = int.from_bytes(await self.reader.readexactly(8), "big")
-            payload = await self.reader.readexactly(size)
+            b0, payload = await asyncio.wait_for(self._raw_frame(), 10)
             assert b0 & 0x80, "the server sends each message as one frame"
             if b0 & 0x0F != 0x2:
                 continue  # pings
@@ -94,15 +98,9 @@ class RawSocket:
         async with asyncio.timeout(timeout):
             while True:
                 try:
-                    b0, b1 = await self.reader.readexactly(2)
+                    b0, payload = await self._raw_frame()
                 except asyncio.IncompleteReadError:
                     return None
-                size = b1 & 0x7F
-                if size == 126:
-                    size = int.from_bytes(await self.reader.readexactly(2), "big")
-                elif size == 127:
-                    size = int.from_bytes(await self.reader.readexactly(8), "big")
-                payload = await self.reader.readexactly(size)
                 if b0 & 0x0F == 0x8:
                     return int.from_bytes(payload[:2], "big") if len(payload) >= 2 else None
 
