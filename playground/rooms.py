@@ -102,7 +102,6 @@ class DocRoom(YRoom):
         # does not have, stay invisible, and join the document when those arrive. The
         # size check counts them.
         self._held: list[bytes] = []
-        self._held_bytes = 0
         self.code = self.ydoc.get("code", type=Text)
         self.meta = self.ydoc.get("meta", type=Map)
 
@@ -329,8 +328,8 @@ class DocRoom(YRoom):
         # An update adds at most its own length to the code, plus whatever held updates
         # it lets in: only near the limit is the exact size needed, and only at the very
         # limit a trial on a copy.
-        held = self._held_bytes
-        if held + len(update) > self.max_code_bytes:
+        held = sum(map(len, self._held))
+        if held and held + len(update) > self.max_code_bytes:
             raise PayloadTooLarge(
                 f"{held + len(update)} bytes of changes would wait for changes this server "
                 f"never received; the limit is {self.max_code_bytes}"
@@ -367,7 +366,6 @@ class DocRoom(YRoom):
             self._held = [u for u in self._held if missing_from(u, state)[:1] != b"\x00"]
         if still_missing:
             self._held.append(update)
-        self._held_bytes = sum(len(u) for u in self._held)
 
     def _handle_awareness(self, peer: Peer, message: AwarenessMessage) -> None:
         changed = self.presence.apply(peer, message.entries)
