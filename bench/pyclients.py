@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import websockets
+from benchlib import pct
 from pycrdt import Doc, Text
 
 from playground.protocol import (
@@ -94,22 +95,14 @@ async def main(ws_base: str, room: str, n: int, updates: int, interval_ms: int, 
         task.cancel()
     for ws in [typist, *receivers]:
         await ws.close()
-    latencies.sort()
-
-    def pct(p: float) -> float | None:
-        return (
-            latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
-            if latencies
-            else None
-        )
-
+    ms = sorted(latency * 1000 for latency in latencies)
     print(
         json.dumps(
             {
                 "samples": len(latencies),
                 "missing": updates * n - len(latencies),
-                "p50_ms": pct(0.5),
-                "p99_ms": pct(0.99),
+                "p50_ms": pct(ms, 0.5),
+                "p99_ms": pct(ms, 0.99),
             }
         )
     )
