@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Callable
 
@@ -11,7 +12,6 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from . import logs
 from .access import Access, Forbidden, Role
 from .errors import (
-    CLOSE_BAD_MESSAGE,
     CLOSE_FORBIDDEN,
     CLOSE_NOT_FOUND,
     CLOSE_RATE_LIMITED,
@@ -20,38 +20,49 @@ from .limits import ConnectionCounter, TokenBucket
 from .peers import Peer
 from .room_registry import RoomRegistry
 from .session_routes import SESSION_ID_ALPHABET
-from .ws_protocol import SEND_NOW
+from .ws_protocol import RECEIVE_INTO, SEND_NOW, Receiver
 
 
 class StarletteTransport:
-    """`peers.Transport` over a Starlette WebSocket. Text frames are protocol errors."""
+    """`peers.Transport` over a Starlette WebSocket served by `ws_protocol`'s protocol,
+    whose scope extensions give it a synchronous send and a push receive."""
 
     def __init__(self, websocket: WebSocket) -> None:
         self.websocket = websocket
-        send_now = websocket.scope.get("extensions", {}).get(SEND_NOW)
-        self._send_now: Callable[[bytes], bool] | None = send_now
+        extensions = websocket.scope.get("extensions") or {}
+        self.send_now: Callable[[bytes], bool] = extensions.get(SEND_NOW) or _never
+        self._receive_into: Callable[[Receiver], None] | None = extensions.get(RECEIVE_INTO)
+        self._puller: asyncio.Task[None] | None = None
 
     async def send(self, message: bytes) -> None:
         await self.websocket.send_bytes(message)
 
-    def send_now(self, message: bytes) -> bool:
-        return self._send_now is not None and self._send_now(message)
+    def receive_into(self, receiver: Receiver) -> None:
+        if self._receive_into is not None:
+            self._receive_into(receiver)
+            return
+        # Another ASGI server: pull, and push what arrives.
+        self._puller = asyncio.get_running_loop().create_task(self._pull_into(receiver))
 
-    async def receive(self) -> bytes | None:
+    async def _pull_into(self, receiver: Receiver) -> None:
         try:
-            message = await self.websocket.receive()
+            while True:
+                message = await self.websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                data = message.get("bytes")
+                receiver(data if data is not None else message.get("text", ""))
         except (WebSocketDisconnect, RuntimeError):
-            return None
-        if message["type"] == "websocket.disconnect":
-            return None
-        data = message.get("bytes")
-        if data is None:
-            await self.close(CLOSE_BAD_MESSAGE, "text frames are not part of this protocol")
-            return None
-        return bytes(data)
+            pass
+        finally:
+            receiver(None)
 
     async def close(self, code: int, reason: str) -> None:
         await close_quietly(self.websocket, code, reason)
+
+
+def _never(message: bytes) -> bool:
+    return False
 
 
 async def close_quietly(websocket: WebSocket, code: int, reason: str) -> None:
@@ -107,7 +118,7 @@ async def doc_socket(websocket: WebSocket) -> None:
             max_backlog=max(8 * settings.max_message_bytes, 4 * settings.limit_update_burst_bytes),
         )
         await registry.serve(peer)
-        await transport.close(1000, "")
+        await transport.close(*peer.close_code)
     finally:
         counter.release(address)
 

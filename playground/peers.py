@@ -1,10 +1,19 @@
-"""One connected client of a document room, with a bounded outgoing queue.
+"""One connected client of a document room: its frames in, its messages out.
 
-A message to a client is written to its socket at once when nothing is queued or being
-sent ahead of it and the socket takes more; otherwise it goes through the client's
-queue and one sender task. Either way messages arrive in the order they were produced
-and a slow client never blocks the room or the other clients: when its queue is full it
-is disconnected and resyncs on reconnect.
+Frames in. The transport hands each frame over as it arrives and the room handles it at
+once, in the same turn of the event loop. A client over its rate limits is slowed down,
+never answered with lost edits: its frames wait in order, in a backlog capped at
+`max_backlog` bytes, until its limits allow them; the socket is still read meanwhile,
+so its WebSocket pongs arrive and the connection stays healthy. A client that outruns
+even the backlog is closed.
+
+Messages out. A message is written to the socket at once when nothing is waiting ahead
+of it and the socket takes more; otherwise it waits in the client's outbox, drained by a
+sender task that exists only while something waits. Either way messages arrive in the
+order they were produced, and a slow client never blocks the room or the others: when
+its outbox is full it is disconnected, and resyncs on reconnect.
+
+An idle client costs no task and no queue of its own.
 """
 
 from __future__ import annotations
@@ -12,18 +21,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-from collections.abc import AsyncIterator
+import logging
+from collections import deque
+from collections.abc import Callable
 from typing import Protocol
 
-from .errors import CLOSE_RATE_LIMITED, CLOSE_TOO_SLOW
+from .errors import CLOSE_BAD_MESSAGE, CLOSE_INTERNAL, CLOSE_RATE_LIMITED, CLOSE_TOO_SLOW
 from .limits import TokenBucket
 from .stats import RoomStats
 
+log = logging.getLogger("playground.peers")
+
 _ids = itertools.count(1)
+
+Handler = Callable[["Peer", bytes], None]
 
 
 class Transport(Protocol):
-    """The little a room needs from a WebSocket (the real one, or an in-memory pair)."""
+    """The little a peer needs from a WebSocket."""
 
     async def send(self, message: bytes) -> None: ...
 
@@ -31,15 +46,16 @@ class Transport(Protocol):
         """Sends at once if the socket takes it without waiting; False otherwise."""
         ...
 
-    async def receive(self) -> bytes | None:
-        """The next binary frame; None once the peer has gone."""
+    def receive_into(self, receiver: Callable[[bytes | str | None], None]) -> None:
+        """From now on hands every message to `receiver` as it arrives: bytes, a str for
+        a text frame, None once the connection has ended (possibly more than once)."""
         ...
 
     async def close(self, code: int, reason: str) -> None: ...
 
 
 class Peer:
-    """A client connection: reads frames from, and queues frames to, one transport."""
+    """A client connection of one room."""
 
     def __init__(
         self,
@@ -58,40 +74,123 @@ class Peer:
         self.update_bucket = update_bucket
         self.awareness_bucket = awareness_bucket
         self.max_backlog = max_backlog
-        self.backlog = 0
         self.stats = stats
         # A view-only link: reads and shows presence, but its edits are dropped.
         self.read_only = read_only
         self.transport = transport
         self.remote = remote
-        self._path = path
-        self._queue: asyncio.Queue[bytes | None] = asyncio.Queue(queue_size)
+        self.path = path
+        self.queue_size = queue_size
         self.user: str | None = None
         # Awareness client ids this connection announced: removed when it goes.
         self.awareness_ids: set[int] = set()
         self.closed = False
+        # How the connection is to be closed once `run` returns.
+        self.close_code: tuple[int, str] = (1000, "")
         # Whether anything was sent or queued since the last keepalive sweep.
         self.sent_recently = False
-        # The sender task holds a message it has not finished sending.
+        self._handle: Handler | None = None
+        self._ended: asyncio.Future[None] | None = None
+        # Frames held back by this client's limits (the first one is due next), and
+        # their bytes; the pacer task runs exactly while it is not empty.
+        self._backlog: deque[bytes] = deque()
+        self.backlog_bytes = 0
+        self._pacer: asyncio.Task[None] | None = None
+        # Messages waiting for the socket; the sender task runs while it is not empty
+        # or holds a message it has not finished sending.
+        self._outbox: deque[bytes] = deque()
+        self._sender: asyncio.Task[None] | None = None
         self._sending = False
-
-    @property
-    def path(self) -> str:
-        return self._path
 
     @property
     def author(self) -> str:
         return self.user or self.id
 
+    # -- frames in -------------------------------------------------------------------
+
+    async def run(self, handle: Handler) -> None:
+        """Hands this client's frames to `handle`, in order and paced to its limits,
+        until the connection ends or the peer is closed."""
+        self._handle = handle
+        self._ended = asyncio.get_running_loop().create_future()
+        self.transport.receive_into(self._receive)
+        try:
+            await self._ended
+        finally:
+            self.closed = True
+            self._backlog.clear()
+            self._outbox.clear()
+            for task in (self._pacer, self._sender):
+                if task is not None:
+                    task.cancel()
+
     def throttle(self, frame: bytes) -> float:
-        """Seconds to stop reading this client after `frame`, so that it stays within
-        its limits: a flood is slowed down (TCP pushes back), never answered with lost
-        edits."""
+        """Seconds to hold `frame` back so that this client stays within its limits;
+        the frame is charged to its bucket now."""
         if frame[:1] == b"\x01":
             bucket, cost = self.awareness_bucket, 1.0
         else:
             bucket, cost = self.update_bucket, float(len(frame))
         return bucket.debt_seconds(cost) if bucket is not None else 0.0
+
+    def _receive(self, message: bytes | str | None) -> None:
+        if message is None:
+            self._end()
+            return
+        if self.closed:
+            return
+        if isinstance(message, str):
+            self.close_soon(CLOSE_BAD_MESSAGE, "text frames are not part of this protocol")
+            return
+        if self._backlog:
+            self._hold(message)
+            return
+        pause = self.throttle(message)
+        if pause > 0:
+            self._hold(message)
+            self._pacer = asyncio.get_running_loop().create_task(self._pace(pause))
+            return
+        self._dispatch(message)
+
+    def _hold(self, frame: bytes) -> None:
+        self._backlog.append(frame)
+        self.backlog_bytes += len(frame)
+        if self.backlog_bytes > self.max_backlog:
+            self.close_soon(CLOSE_RATE_LIMITED, "sending faster than the limits allow")
+
+    async def _pace(self, pause: float) -> None:
+        """Hands the held frames over as the limits allow; the first is charged already."""
+        try:
+            while True:
+                if pause > 0:
+                    if self.stats is not None:
+                        self.stats.throttled += 1
+                    await asyncio.sleep(pause)
+                if self.closed or not self._backlog:
+                    return
+                frame = self._backlog.popleft()
+                self.backlog_bytes -= len(frame)
+                self._dispatch(frame)
+                if self.closed or not self._backlog:
+                    return
+                pause = self.throttle(self._backlog[0])
+        finally:
+            self._pacer = None
+
+    def _dispatch(self, frame: bytes) -> None:
+        assert self._handle is not None
+        try:
+            self._handle(self, frame)
+        except Exception:
+            log.exception("handling a frame from %s failed", self.id)
+            self.close_soon(CLOSE_INTERNAL, "internal error")
+
+    def _end(self) -> None:
+        self.closed = True
+        if self._ended is not None and not self._ended.done():
+            self._ended.set_result(None)
+
+    # -- messages out ----------------------------------------------------------------
 
     def send(self, message: bytes) -> None:
         """Sends a message now, or queues it behind the ones ahead of it; a client too
@@ -99,69 +198,54 @@ class Peer:
         if self.closed:
             return
         self.sent_recently = True
-        if not self._sending and self._queue.empty() and self.transport.send_now(message):
+        if not self._outbox and not self._sending and self.transport.send_now(message):
             return
-        try:
-            self._queue.put_nowait(message)
-        except asyncio.QueueFull:
-            self.closed = True
-            self._queue = asyncio.Queue(1)
-            self._queue.put_nowait(None)
-            asyncio.get_running_loop().create_task(
-                self.transport.close(CLOSE_TOO_SLOW, "client too slow to keep up")
-            )
+        if len(self._outbox) >= self.queue_size:
+            self.close_soon(CLOSE_TOO_SLOW, "client too slow to keep up")
+            return
+        self._outbox.append(message)
+        if self._sender is None:
+            self._sender = asyncio.get_running_loop().create_task(self._send_queued())
 
-    async def run_sender(self) -> None:
-        """Delivers queued messages until closed; returns when the transport fails."""
-        while True:
-            message = await self._queue.get()
-            if message is None:
-                return
-            self._sending = True
-            try:
-                await self.transport.send(message)
-            except Exception:
-                return
-            finally:
-                self._sending = False
+    async def _send_queued(self) -> None:
+        try:
+            while self._outbox and not self.closed:
+                message = self._outbox.popleft()
+                self._sending = True
+                try:
+                    await self.transport.send(message)
+                except Exception:
+                    self._end()
+                    return
+                finally:
+                    self._sending = False
+        finally:
+            self._sender = None
+
+    # -- closing ---------------------------------------------------------------------
+
+    def close_soon(self, code: int, reason: str) -> None:
+        """Stops handling this client's frames and sending to it now; what was queued
+        for it is dropped. The connection is closed with `code` once `run` returns (by
+        its caller, from `close_code`), or at once when it is not running."""
+        if self.closed:
+            return
+        self.closed = True
+        self._backlog.clear()
+        self._outbox.clear()
+        self.close_code = (code, reason)
+        if self._ended is None:
+            asyncio.get_running_loop().create_task(self._close_transport(code, reason))
+        self._end()
 
     async def close(self, code: int, reason: str) -> None:
         if self.closed:
             return
         self.closed = True
+        self.close_code = (code, reason)
+        self._end()
+        await self._close_transport(code, reason)
+
+    async def _close_transport(self, code: int, reason: str) -> None:
         with contextlib.suppress(Exception):
             await self.transport.close(code, reason)
-
-    def __aiter__(self) -> AsyncIterator[bytes]:
-        return self._frames()
-
-    async def _frames(self) -> AsyncIterator[bytes]:
-        """Frames in order, paced to this client's limits.
-
-        Frames are read eagerly (so WebSocket pongs queued behind a flood still arrive
-        and the connection stays healthy) into a backlog capped at `max_backlog`
-        bytes; a client that outruns even that is closed."""
-        inbox: asyncio.Queue[bytes | None] = asyncio.Queue()
-        reader = asyncio.create_task(self._read_into(inbox))
-        try:
-            while (frame := await inbox.get()) is not None:
-                self.backlog -= len(frame)
-                pause = self.throttle(frame)
-                if pause > 0:
-                    if self.stats is not None:
-                        self.stats.throttled += 1
-                    await asyncio.sleep(pause)
-                yield frame
-        finally:
-            reader.cancel()
-
-    async def _read_into(self, inbox: asyncio.Queue[bytes | None]) -> None:
-        try:
-            while (frame := await self.transport.receive()) is not None:
-                self.backlog += len(frame)
-                if self.backlog > self.max_backlog:
-                    await self.close(CLOSE_RATE_LIMITED, "sending faster than the limits allow")
-                    return
-                inbox.put_nowait(frame)
-        finally:
-            inbox.put_nowait(None)

@@ -275,32 +275,28 @@ class DocRoom(YRoom):
             self._on_empty(self)
 
     async def serve(self, channel: Any) -> None:
-        """Serves one client until it goes: reads frames, sends through its queue."""
+        """Serves one client until it goes; its frames are handled as they arrive."""
         peer: Peer = channel
         self.join(peer)
-        sender = asyncio.create_task(peer.run_sender())
         try:
-            async for frame in peer:
-                try:
-                    self.handle(peer, frame)
-                except ProtocolError as exc:
-                    self.stats.bad_frames += 1
-                    log.warning(
-                        "session %s: %s sent a bad frame (%s); closing it",
-                        self.session_id,
-                        peer.id,
-                        exc,
-                    )
-                    await peer.close(CLOSE_BAD_MESSAGE, f"bad message: {exc}"[:120])
-                    break
-                except PayloadTooLarge as exc:
-                    self.stats.too_large += 1
-                    log.warning("session %s: %s: %s", self.session_id, peer.id, exc)
-                    await peer.close(CLOSE_TOO_LARGE, exc.message[:120])
-                    break
+            await peer.run(self._on_frame)
         finally:
-            sender.cancel()
             self.leave(peer)
+
+    def _on_frame(self, peer: Peer, frame: bytes) -> None:
+        """`handle`, closing only this client when its frame is bad or too large."""
+        try:
+            self.handle(peer, frame)
+        except ProtocolError as exc:
+            self.stats.bad_frames += 1
+            log.warning(
+                "session %s: %s sent a bad frame (%s); closing it", self.session_id, peer.id, exc
+            )
+            peer.close_soon(CLOSE_BAD_MESSAGE, f"bad message: {exc}"[:120])
+        except PayloadTooLarge as exc:
+            self.stats.too_large += 1
+            log.warning("session %s: %s: %s", self.session_id, peer.id, exc)
+            peer.close_soon(CLOSE_TOO_LARGE, exc.message[:120])
 
     def handle(self, peer: Peer, frame: bytes) -> None:
         """Applies one client frame. Raises ProtocolError for a frame that does not decode."""

@@ -1,11 +1,19 @@
-"""uvicorn's WebSocket protocol with two changes: a synchronous send, and
-permessage-deflate that compresses only messages worth compressing.
+"""uvicorn's WebSocket protocol with three changes: a synchronous send, a push receive,
+and permessage-deflate that compresses only messages worth compressing.
 
 Sending. An ASGI send is a coroutine through every layer (Starlette, uvicorn), so
 delivering one update to N clients took N task switches through a per-client sender
 task. The protocol puts a plain function in the scope's extensions (`SEND_NOW`) that
 writes a binary message to the socket at once when nothing is queued ahead of it and
-the transport takes more; otherwise it declines and the caller queues as before.
+the transport takes more; otherwise it declines and the caller queues as before. The
+frame is serialized once for every client that negotiated the same encoding, so a
+broadcast costs one encoding (and, for a large message, one compression), not N.
+
+Receiving. Through ASGI every message takes a queue, a task switch, and a pause and a
+resume of the socket's reading (uvicorn reads one message at a time), before the app
+sees it. `RECEIVE_INTO` lets the app take each message as it is parsed instead: a
+function called with the bytes (a str for a text frame, None once the connection has
+ended). The app then does its own pacing; it never calls ASGI receive again.
 
 Compression. uvicorn's own permessage-deflate compresses every outgoing message and gives every
 connection a compressor and a decompressor (~40 KiB of zlib state) for its lifetime.
@@ -24,7 +32,8 @@ The threshold, 1 KiB by default, is the one the Node `ws` server uses.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from uvicorn.config import Config
@@ -38,6 +47,7 @@ from websockets.extensions.permessage_deflate import (
 )
 from websockets.frames import CTRL_OPCODES, Frame, Opcode
 from websockets.http11 import Request
+from websockets.protocol import State
 from websockets.server import ServerProtocol
 from websockets.typing import ExtensionParameter
 
@@ -48,6 +58,44 @@ COMPRESS_SETTINGS = {"memLevel": 5}
 
 # The scope extension holding `send_now(data: bytes) -> bool`.
 SEND_NOW = "playground.send_now"
+# The scope extension holding `receive_into(receiver: Receiver) -> None`.
+RECEIVE_INTO = "playground.receive_into"
+
+Receiver = Callable[[bytes | str | None], None]
+
+log = logging.getLogger("playground.ws")
+
+# The frames of the message being broadcast, by encoding: `send_now` is called with the
+# same bytes object for every client of a room, one after another.
+_PLAIN = "plain"
+_frames_of: bytes | None = None
+_frames: dict[object, bytes] = {}
+
+
+def _shared_frame(data: bytes, key: object, extensions: Sequence[Extension]) -> bytes:
+    global _frames_of
+    if data is not _frames_of:
+        _frames_of = data
+        _frames.clear()
+    frame = _frames.get(key)
+    if frame is None:
+        frame = Frame(Opcode.BINARY, data).serialize(
+            mask=False, extensions=() if key is _PLAIN else extensions
+        )
+        _frames[key] = frame
+    return frame
+
+
+def _ignore(message: bytes | str | None) -> None:
+    pass
+
+
+class _PushQueue:
+    """Stands in for uvicorn's receive queue once the app receives by push: whatever
+    uvicorn would queue (a message, or the disconnect, whoever closed) is pushed."""
+
+    def __init__(self, push: Callable[[dict[str, Any]], None]) -> None:
+        self.put_nowait = push
 
 
 class ThresholdDeflate(PerMessageDeflate):
@@ -109,6 +157,7 @@ def websocket_protocol(min_bytes: int | None) -> type[WebSocketsSansIOProtocol]:
             _loop: asyncio.AbstractEventLoop | None = None,
         ) -> None:
             super().__init__(config, server_state, app_state, _loop)
+            self._receiver: Receiver = _ignore
             if min_bytes is not None:
                 self.conn = ServerProtocol(
                     extensions=[ThresholdDeflateFactory(min_bytes)],
@@ -119,7 +168,51 @@ def websocket_protocol(min_bytes: int | None) -> type[WebSocketsSansIOProtocol]:
         def handle_connect(self, event: Request) -> None:
             super().handle_connect(event)
             if self.handshake_initiated and not self.close_sent:
-                self.scope["extensions"][SEND_NOW] = self.send_now  # type: ignore[assignment]
+                extensions: dict[str, Any] = self.scope["extensions"]
+                extensions[SEND_NOW] = self.send_now
+                extensions[RECEIVE_INTO] = self.receive_into
+
+        def receive_into(self, receiver: Receiver) -> None:
+            """Hands every message from now on to `receiver` as it is parsed, after the
+            ones already waiting in the ASGI queue."""
+            self._receiver = receiver
+            waiting: asyncio.Queue[Any] = self.queue
+            self.queue = _PushQueue(self._push)  # type: ignore[assignment]
+            while not waiting.empty():
+                self._push(waiting.get_nowait())
+            if self.read_paused:
+                self.read_paused = False
+                self.transport.resume_reading()
+
+        def send_receive_event_to_app(self) -> None:
+            if not isinstance(self.queue, _PushQueue):
+                super().send_receive_event_to_app()
+                return
+            # uvicorn's, without pausing the socket's reading after each message.
+            data = self.frames[0] if len(self.frames) == 1 else b"".join(self.frames)
+            self.frames = []
+            if self.close_sent:
+                return
+            if self.curr_msg_data_type == "text":
+                self._push({"type": "websocket.receive", "text": data.decode(errors="replace")})
+            else:
+                self._push({"type": "websocket.receive", "bytes": data})
+
+        def _push(self, message: dict[str, Any]) -> None:
+            if message["type"] == "websocket.disconnect":
+                self._receiver(None)
+                return
+            try:
+                self._receiver(message.get("bytes", message.get("text")))
+            except Exception:
+                # The receiver handles its own errors; this is a bug. Close loudly rather
+                # than let it escape into the event loop's reading of the socket.
+                log.exception("handling a WebSocket message failed")
+                if not self.close_sent and not self.transport.is_closing():
+                    self.conn.fail(1011, "internal error")
+                    self.transport.write(b"".join(self.conn.data_to_send()))
+                    self.close_sent = True
+                    self.transport.close()
 
         def send_now(self, data: bytes) -> bool:
             """Writes one binary message now, as uvicorn's ASGI send would once its
@@ -133,11 +226,36 @@ def websocket_protocol(min_bytes: int | None) -> type[WebSocketsSansIOProtocol]:
                 or self.initial_response is not None
             ):
                 return False
-            try:
-                self.conn.send_binary(data)
-            except InvalidState:
+            conn = self.conn
+            if conn.state is not State.OPEN or conn.expect_continuation_frame:
                 return False
-            self.transport.write(b"".join(self.conn.data_to_send()))
+            key = self._frame_key(data)
+            if key is None:
+                try:
+                    conn.send_binary(data)
+                except InvalidState:
+                    return False
+                self.transport.write(b"".join(conn.data_to_send()))
+                return True
+            pending = conn.data_to_send()
+            if pending:
+                self.transport.write(b"".join(pending))
+            self.transport.write(_shared_frame(data, key, conn.extensions))
             return True
+
+        def _frame_key(self, data: bytes) -> object | None:
+            """What the frame for `data` depends on, for sharing it between clients;
+            None when it depends on this connection's compression history."""
+            extensions = self.conn.extensions
+            if not extensions:
+                return _PLAIN
+            deflate = extensions[0]
+            if len(extensions) != 1 or not isinstance(deflate, ThresholdDeflate):
+                return None
+            if len(data) < deflate.min_bytes:
+                return _PLAIN
+            if not deflate.local_no_context_takeover:
+                return None
+            return ("deflate", deflate.local_max_window_bits, deflate.min_bytes)
 
     return PlaygroundWebSocketProtocol

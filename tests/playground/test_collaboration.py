@@ -11,9 +11,10 @@ import pytest
 import websockets
 from pycrdt import Doc, Text
 
-from playground.protocol import KEEPALIVE, write_var_bytes
+from playground.protocol import KEEPALIVE, SYNC_STEP1, SYNC_UPDATE, sync_message, write_var_bytes
 from playground.settings import Settings
 from tests.conftest import NodeClient, ServerProcess, start_client
+from tests.raw_socket import RawSocket
 from tests.yjs_client import PyClient
 
 
@@ -53,6 +54,28 @@ async def test_node_and_python_clients_converge(
     # What the clients agree on is what the server stored.
     detail = httpx.get(f"{server.url}/api/sessions/{session['id']}").json()
     assert detail["code"] == final
+
+
+async def test_frames_sent_before_the_room_is_ready_are_all_applied(
+    server: ServerProcess,
+) -> None:
+    # A client may send its sync and its first edits in the same breath as the
+    # handshake; they wait while the room loads, then are handled in order.
+    session = server.create_session(code="")
+    mine: Doc[Text] = Doc()
+    text = mine.get("code", type=Text)
+    updates: list[bytes] = []
+    mine.observe(lambda event: updates.append(event.update))
+    for i in range(20):
+        text.insert(len(text), f"{i},")
+    raw, _ = await RawSocket.connect(server.port, f"/ws/doc/{session['id']}")
+    raw.send(sync_message(SYNC_STEP1, mine.get_state()), compress=False)
+    for update in updates:
+        raw.send(sync_message(SYNC_UPDATE, update), compress=False)
+    watcher = await PyClient(server.ws_url, session["id"]).connect()
+    await watcher.wait_text("".join(f"{i}," for i in range(20)))
+    raw.close()
+    await watcher.close()
 
 
 async def test_many_clients_joining_a_fresh_room_at_once_all_sync(

@@ -115,3 +115,33 @@ async def test_compression_off_negotiates_nothing(tmp_path: Path) -> None:
 def test_negative_threshold_refused() -> None:
     with pytest.raises(SystemExit, match="ws_compression_min_bytes"):
         Settings.from_sources(env={"PLAYGROUND_WS_COMPRESSION_MIN_BYTES": "-1"})
+
+
+async def test_one_broadcast_reaches_clients_of_either_encoding(server: ServerProcess) -> None:
+    # The server encodes a broadcast once per encoding, not once per client: a client
+    # that negotiated no compression must still get plain frames of the same message.
+    session = server.create_session(code="")
+    path = f"/ws/doc/{session['id']}"
+    deflating, head = await RawSocket.connect(server.port, path)
+    assert "permessage-deflate" in head.lower()
+    plain, head = await RawSocket.connect(server.port, path, offer="x-no-such-extension")
+    assert "permessage-deflate" not in head.lower()
+    docs: list[Doc[Text]] = [Doc(), Doc()]
+    for raw, doc in zip((deflating, plain), docs, strict=True):
+        raw.send(make_sync_message(SYNC_STEP1, Doc().get_state()), compress=False)
+        doc.apply_update((await raw.sync_messages(SYNC_STEP2))[1])
+
+    other = await PyClient(server.ws_url, session["id"]).connect()
+    await asyncio.wait_for(other.synced.wait(), 10)
+    paste = source(8_000)
+    for text, compressed_for_deflating in (("x", False), (paste, True), ("y", False)):
+        other.code.insert(0, text)
+        got = [await raw.sync_messages(SYNC_UPDATE) for raw in (deflating, plain)]
+        assert [compressed for compressed, _ in got] == [compressed_for_deflating, False]
+        assert got[0][1] == got[1][1]
+        for doc, (_, update) in zip(docs, got, strict=True):
+            doc.apply_update(update)
+    assert [str(doc.get("code", type=Text)) for doc in docs] == ["y" + paste + "x"] * 2
+    deflating.close()
+    plain.close()
+    await other.close()
