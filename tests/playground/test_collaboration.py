@@ -63,7 +63,7 @@ async def test_frames_sent_before_the_room_is_ready_are_all_applied(
     # handshake; they wait while the room loads, then are handled in order.
     session = server.create_session(code="")
     mine: Doc[Text] = Doc()
-    text = mine.get("code", type=Text)
+    text: Text = mine.get("code", type=Text)
     updates: list[bytes] = []
     mine.observe(lambda event: updates.append(event.update))
     for i in range(20):

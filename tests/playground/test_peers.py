@@ -59,7 +59,7 @@ def update(n: int, size: int = 10) -> bytes:
 
 
 async def test_frames_are_handled_as_they_arrive_and_the_end_ends_run() -> None:
-    transport, handled = HandTransport(), []
+    transport, handled = HandTransport(), list[bytes]()
     peer = Peer(transport, path="s", queue_size=8)
     run = await started(peer, handled)
     transport.push(update(1))
@@ -73,7 +73,7 @@ async def test_frames_are_handled_as_they_arrive_and_the_end_ends_run() -> None:
 
 
 async def test_a_flood_is_held_in_order_and_nothing_is_lost() -> None:
-    transport, handled, stats = HandTransport(), [], RoomStats()
+    transport, handled, stats = HandTransport(), list[bytes](), RoomStats()
     # 100 bytes/s with a 20-byte burst: the first two 10-byte frames pass at once.
     peer = Peer(transport, path="s", queue_size=8, update_bucket=TokenBucket(100, 20), stats=stats)
     run = await started(peer, handled)
@@ -91,7 +91,7 @@ async def test_a_flood_is_held_in_order_and_nothing_is_lost() -> None:
 
 
 async def test_a_backlog_over_its_cap_closes_with_4429() -> None:
-    transport, handled = HandTransport(), []
+    transport, handled = HandTransport(), list[bytes]()
     peer = Peer(transport, path="s", queue_size=8, update_bucket=TokenBucket(1, 10), max_backlog=25)
     run = await started(peer, handled)
     for i in range(5):
@@ -104,7 +104,7 @@ async def test_a_backlog_over_its_cap_closes_with_4429() -> None:
 
 
 async def test_a_text_frame_closes_with_4400() -> None:
-    transport, handled = HandTransport(), []
+    transport, handled = HandTransport(), list[bytes]()
     peer = Peer(transport, path="s", queue_size=8)
     run = await started(peer, handled)
     transport.push("hello")
@@ -130,7 +130,7 @@ async def test_a_failing_handler_closes_only_that_peer_with_1011(
 
 
 async def test_messages_keep_their_order_between_sent_now_and_queued() -> None:
-    transport, handled = HandTransport(), []
+    transport, handled = HandTransport(), list[bytes]()
     peer = Peer(transport, path="s", queue_size=8)
     run = await started(peer, handled)
     peer.send(b"1")  # the socket takes it at once
@@ -151,7 +151,7 @@ async def test_messages_keep_their_order_between_sent_now_and_queued() -> None:
 
 
 async def test_a_client_too_far_behind_is_closed_with_4408() -> None:
-    transport, handled = HandTransport(), []
+    transport, handled = HandTransport(), list[bytes]()
     peer = Peer(transport, path="s", queue_size=3)
     run = await started(peer, handled)
     transport.open_now = False
