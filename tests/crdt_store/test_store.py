@@ -242,9 +242,12 @@ async def test_the_head_follows_the_log_across_a_restart(tmp_path: Path) -> None
         assert str(doc.get("code", type=Text)) == shadow[-1]
 
 
-async def test_concurrent_appends_share_transactions_and_keep_order(tmp_path: Path) -> None:
+@pytest.mark.parametrize("with_summary", [False, True], ids=["updates", "with-summary"])
+async def test_concurrent_appends_share_transactions_and_keep_order(
+    tmp_path: Path, with_summary: bool
+) -> None:
     initial, updates, shadow = _typing(40)
-    summary = DocumentState(shadow[-1], "python", "t", None)
+    summary = DocumentState(shadow[-1], "python", "t", None) if with_summary else None
     async with Store(tmp_path / "db.sqlite") as store:
         for i in range(10):
             await store.create_session(
@@ -273,23 +276,32 @@ async def test_concurrent_appends_share_transactions_and_keep_order(tmp_path: Pa
         assert await store.updates("missing") == []
 
 
-async def test_appends_store_any_bytes_and_any_text_exactly(tmp_path: Path) -> None:
-    """The append path writes its transaction as one script: what a client sends (update
-    bytes, author names, code) must arrive byte for byte, however it looks."""
-    initial, updates, shadow = _typing(5000)
+@pytest.mark.parametrize(
+    ("n", "with_summary"),
+    [(500, False), (5000, False), (5000, True)],
+    ids=["one-statement", "script", "script-with-summary"],
+)
+async def test_appends_store_any_bytes_and_any_text_exactly(
+    tmp_path: Path, n: int, with_summary: bool
+) -> None:
+    """Appends are written as one parametrized statement, or as one script with every
+    value hex-encoded (many rows, or a summary): what a client sends (update bytes,
+    author names, code) must arrive byte for byte, however it looks."""
+    initial, updates, shadow = _typing(n)
     nasty = "x'); DROP TABLE updates; --\x00\u2603\U0001f600 \\ ' \" \n"
-    summary = DocumentState(nasty + shadow[-1], nasty, nasty, None)
+    summary = DocumentState(nasty + shadow[-1], nasty, nasty, None) if with_summary else None
     async with Store(tmp_path / "db.sqlite") as store:
         await store.create_session(
             "s1", title="t", language="python", code="", initial_update=initial
         )
         stored = await store.append_updates("s1", [(u, nasty) for u in updates], summary)
-        assert [u.seq for u in stored] == list(range(2, 5002))
+        assert [u.seq for u in stored] == list(range(2, n + 2))
         back = await store.updates("s1", after_seq=1)
         assert [u.data for u in back] == updates
         assert {u.author for u in back} == {nasty}
-        session = await store.get_session("s1")
-        assert session is not None and session.title == nasty and session.language == nasty
-        items, _ = await store.list_sessions(q="DROP TABLE")
-        assert [s.id for s in items] == ["s1"]
-        assert (await store.document_at("s1", 5001)).code == shadow[-1]
+        assert (await store.document_at("s1", n + 1)).code == shadow[-1]
+        if with_summary:
+            session = await store.get_session("s1")
+            assert session is not None and session.title == nasty and session.language == nasty
+            items, _ = await store.list_sessions(q="DROP TABLE")
+            assert [s.id for s in items] == ["s1"]

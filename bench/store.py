@@ -1,0 +1,129 @@
+"""Append latency of the store while the event loop is busy, by statement form.
+
+Many rooms append one update each, 10 times a second, while a burner keeps the event
+loop busy (`--busy`, the share of time it spends computing in 0.2 ms slices, as
+handling frames does). Every write is a round trip to aiosqlite's database thread,
+which needs the GIL back after each call into SQLite; against a busy loop each of those
+waits. Two statement forms, alternating, in the same run:
+- ours: one parametrized INSERT whose text depends only on the number of rows, so
+  SQLite parses it once and reuses it;
+- baseline: the same rows as one script of hex literals (what a summary or a very
+  large batch still takes), parsed on every write.
+
+    .venv/bin/python bench/store.py [--rooms 100] [--rate 10] [--seconds 10]
+                                    [--busy 0.5] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from pycrdt import Doc, Text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from benchlib import median, pct, revision  # noqa: E402
+
+from crdt_store import Store  # noqa: E402
+from crdt_store import store as store_module  # noqa: E402
+
+
+def typing_updates(n: int) -> list[bytes]:
+    doc: Doc[Any] = Doc()
+    text = doc.get("code", type=Text)
+    updates: list[bytes] = []
+    doc.observe(lambda event: updates.append(event.update))
+    for _ in range(n):
+        text.insert(0, "x")
+    return updates
+
+
+async def one_run(args: argparse.Namespace, script: bool) -> dict[str, float]:
+    """Appends for `args.seconds`; with `script`, every append takes the script form."""
+    store_module._ROWS_PER_INSERT = 0 if script else 1000
+    updates = typing_updates(200)
+    with tempfile.TemporaryDirectory() as tmp:
+        async with Store(Path(tmp) / "bench.db") as store:
+            for r in range(args.rooms):
+                await store.create_session(
+                    f"s{r}", title="t", language="python", code="", initial_update=updates[0]
+                )
+            latencies: list[float] = []
+            stop = time.monotonic() + args.seconds
+
+            async def room(r: int) -> None:
+                await asyncio.sleep(random.random() / args.rate)
+                i = 0
+                while time.monotonic() < stop:
+                    started = time.perf_counter()
+                    await store.append_updates(f"s{r}", [(updates[i % 200], "a")], None)
+                    took = time.perf_counter() - started
+                    latencies.append(took)
+                    i += 1
+                    await asyncio.sleep(max(0.0, 1 / args.rate - took))
+
+            async def burner() -> None:
+                slice_s = 0.0002
+                while time.monotonic() < stop:
+                    started = time.perf_counter()
+                    while time.perf_counter() - started < slice_s:
+                        pass
+                    await asyncio.sleep(slice_s * (1 - args.busy) / args.busy)
+
+            writes_before = store.stats.write_count
+            seconds_before = store.stats.write_seconds_sum
+            await asyncio.gather(*(room(r) for r in range(args.rooms)), burner())
+            writes = store.stats.write_count - writes_before
+            latencies.sort()
+            return {
+                "p50": pct(latencies, 0.5) * 1000,
+                "p99": pct(latencies, 0.99) * 1000,
+                "appends": len(latencies),
+                "writes": writes,
+                "write_ms": (store.stats.write_seconds_sum - seconds_before) / writes * 1000,
+            }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rooms", type=int, default=100)
+    parser.add_argument("--rate", type=float, default=10.0, help="appends/s per room")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--busy", type=float, default=0.5, help="share of loop time burnt")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    if not 0 < args.busy < 1:
+        parser.error("--busy must be between 0 and 1")
+
+    print(f"revision {revision()}")
+    print(
+        f"{args.rooms} rooms x {args.rate:g} appends/s, {args.seconds:g} s, event loop busy"
+        f" {args.busy:.0%}; medians of {args.repeats} runs"
+    )
+    results: dict[str, list[dict[str, float]]] = {"statement": [], "script": []}
+    for _ in range(args.repeats):
+        for name in results:
+            results[name].append(asyncio.run(one_run(args, script=name == "script")))
+    print(f"{'form':10} {'p50 ms':>8} {'p99 ms':>8} {'writes':>7} {'ms/write':>9}")
+    med = {
+        name: {key: median(run[key] for run in runs) for key in runs[0]}
+        for name, runs in results.items()
+    }
+    for name, m in med.items():
+        print(f"{name:10} {m['p50']:8.2f} {m['p99']:8.2f} {m['writes']:7.0f} {m['write_ms']:9.2f}")
+    ours, base = med["statement"], med["script"]
+    print(
+        f"{'ratio':10} {ours['p50'] / base['p50']:7.2f}x {ours['p99'] / base['p99']:7.2f}x"
+        f" {'':7} {ours['write_ms'] / base['write_ms']:8.2f}x  (statement/script)"
+    )
+
+
+if __name__ == "__main__":
+    main()
