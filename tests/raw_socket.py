@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import os
 import socket
 import zlib
@@ -68,15 +69,15 @@ class RawSocket:
                 payload = zlib.decompressobj(wbits=-12).decompress(payload + TAIL)
             return compressed, payload
 
-    def send(self, message: bytes, compress: bool) -> None:
-        """A masked binary frame, compressed as a browser would send it."""
+    def send(self, message: bytes, compress: bool, opcode: int = 0x2) -> None:
+        """A masked frame (binary by default), compressed as a browser would send it."""
         if compress:
             deflate = zlib.compressobj(wbits=-12)  # the server asks for a 4 KiB window
             message = deflate.compress(message) + deflate.flush(zlib.Z_SYNC_FLUSH)
             assert message.endswith(TAIL)
             message = message[: -len(TAIL)]
         mask = os.urandom(4)
-        head = bytes([0x80 | (0x40 if compress else 0) | 0x2])
+        head = bytes([0x80 | (0x40 if compress else 0) | opcode])
         if len(message) < 126:
             head += bytes([0x80 | len(message)])
         else:
@@ -91,6 +92,19 @@ class RawSocket:
             dec = Decoder(message)
             if dec.var_uint() == MSG_SYNC and dec.var_uint() == subtype:
                 return compressed, dec.var_bytes()
+
+    async def answer_pings(self, seconds: float) -> int:
+        """Answers every ping for `seconds`, dropping other frames: how many came."""
+        pings = 0
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                while True:
+                    b0, payload = await self._raw_frame()
+                    assert b0 & 0x0F != 0x8, "the server closed the connection"
+                    if b0 & 0x0F == 0x9:
+                        pings += 1
+                        self.send(payload, compress=False, opcode=0xA)
+        return pings
 
     async def close_code(self, timeout: float = 30.0) -> int | None:
         """Reads (and drops) frames until the server's close frame: its code; None if
