@@ -180,6 +180,20 @@ class Store:
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.shield(task)
 
+    async def _write_one(self, sql: str, args: Sequence[Any]) -> None:
+        """One statement, atomic on its own: SQLite wraps it in its own transaction, so
+        it costs one round trip to the database thread instead of three (BEGIN, the
+        statement, COMMIT), each waiting for the GIL under a busy event loop."""
+        async with self._write_lock:
+            started = time.perf_counter()
+            try:
+                await self.writer.execute(sql, args)
+            except sqlite3.Error as exc:
+                raise StoreError(f"database write failed: {exc}") from exc
+            finally:
+                self.stats.write_seconds_sum += time.perf_counter() - started
+                self.stats.write_count += 1
+
     async def _fetchall(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
         try:
             async with self.reader.execute(sql, args) as cur:
@@ -394,7 +408,9 @@ class Store:
             for value in (sid, u.seq, u.t, u.author, u.data)
         ]
         try:
-            await self.writer.execute(_insert_sql(len(rows)), values)
+            await self.writer.execute(
+                _insert_sql("updates (session_id, seq, t, author, data)", len(rows)), values
+            )
         except sqlite3.Error as exc:
             raise StoreError(f"database write failed: {exc}") from exc
 
@@ -413,20 +429,18 @@ class Store:
 
     async def update_summary(self, session_id: str, summary: DocumentState) -> None:
         """The session's searchable title, language and code, as the document says."""
-        async with self.transaction() as conn:
-            await conn.execute(
-                "UPDATE sessions SET title = ?, language = ?, code = ? WHERE id = ?",
-                (summary.title, summary.language, summary.code, session_id),
-            )
+        await self._write_one(
+            "UPDATE sessions SET title = ?, language = ?, code = ? WHERE id = ?",
+            (summary.title, summary.language, summary.code, session_id),
+        )
 
     async def save_snapshot(self, session_id: str, seq: int, state: bytes) -> None:
         """Stores the full state after update `seq` (which must be stored already)."""
-        async with self.transaction() as conn:
-            await conn.execute(
-                "INSERT OR IGNORE INTO snapshots (session_id, seq, t, state) "
-                "SELECT session_id, seq, t, ? FROM updates WHERE session_id = ? AND seq = ?",
-                (state, session_id, seq),
-            )
+        await self._write_one(
+            "INSERT OR IGNORE INTO snapshots (session_id, seq, t, state) "
+            "SELECT session_id, seq, t, ? FROM updates WHERE session_id = ? AND seq = ?",
+            (state, session_id, seq),
+        )
 
     async def latest_snapshot(
         self, session_id: str, upto_seq: int | None = None
@@ -508,26 +522,31 @@ class Store:
             run.code,
             now_ms(),
         )
-        async with self.transaction() as conn:
-            await conn.execute(
-                f"INSERT INTO runs ({_RUN_COLUMNS}, created_at) VALUES "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
-                "status = excluded.status, exit_code = excluded.exit_code, "
-                "started_at = excluded.started_at, finished_at = excluded.finished_at, "
-                "duration_ms = excluded.duration_ms, timed_out = excluded.timed_out, "
-                "oom_killed = excluded.oom_killed, output_truncated = excluded.output_truncated",
-                values,
-            )
+        await self._write_one(
+            f"INSERT INTO runs ({_RUN_COLUMNS}, created_at) VALUES "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+            "status = excluded.status, exit_code = excluded.exit_code, "
+            "started_at = excluded.started_at, finished_at = excluded.finished_at, "
+            "duration_ms = excluded.duration_ms, timed_out = excluded.timed_out, "
+            "oom_killed = excluded.oom_killed, output_truncated = excluded.output_truncated",
+            values,
+        )
 
     async def append_output(self, run_id: str, chunks: Sequence[OutputChunk]) -> None:
         if not chunks:
             return
-        async with self.transaction() as conn:
-            await conn.executemany(
-                "INSERT OR IGNORE INTO run_output (run_id, seq, t, stream, data) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [(run_id, c.seq, c.t, c.stream, c.data) for c in chunks],
-            )
+        if len(chunks) > _ROWS_PER_INSERT:
+            async with self.transaction() as conn:
+                await conn.executemany(
+                    "INSERT OR IGNORE INTO run_output (run_id, seq, t, stream, data) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [(run_id, c.seq, c.t, c.stream, c.data) for c in chunks],
+                )
+            return
+        await self._write_one(
+            _insert_sql("run_output (run_id, seq, t, stream, data)", len(chunks), "OR IGNORE"),
+            [value for c in chunks for value in (run_id, c.seq, c.t, c.stream, c.data)],
+        )
 
     async def get_run(self, run_id: str) -> RunRecord | None:
         row = await self._fetchone(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,))
@@ -573,11 +592,11 @@ def _sql_text(value: str | None) -> str:
 _ROWS_PER_INSERT = 1000
 
 
-@functools.lru_cache(maxsize=64)
-def _insert_sql(n_rows: int) -> str:
-    return "INSERT INTO updates (session_id, seq, t, author, data) VALUES " + ",".join(
-        ["(?,?,?,?,?)"] * n_rows
-    )
+@functools.lru_cache(maxsize=128)
+def _insert_sql(table: str, n_rows: int, verb: str = "") -> str:
+    """`INSERT [verb] INTO table (columns) VALUES (?, ...), ...` for `n_rows` rows of
+    five columns: the same text for the same row count, so SQLite parses it once."""
+    return f"INSERT {verb} INTO {table} VALUES " + ",".join(["(?,?,?,?,?)"] * n_rows)
 
 
 def _append_script(

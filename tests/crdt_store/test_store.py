@@ -171,6 +171,12 @@ async def test_runs_round_trip(tmp_path: Path) -> None:
         assert [c.data for c in await store.get_output("r1")] == ["1\n", "warn\n"]
         assert again is not None and again.to_json()["status"] == "ok"
         assert "code" not in again.to_json()
+        # A chunk written twice is kept once; many chunks at once take one transaction.
+        many = [OutputChunk(seq, 8, "stdout", f"{seq}\n") for seq in range(1, 1502)]
+        await store.append_output("r1", many)
+        assert [c.data for c in await store.get_output("r1")] == ["1\n"] + [
+            f"{seq}\n" if seq > 1 else "warn\n" for seq in range(1, 1502)
+        ]
 
 
 async def test_a_cancelled_writer_leaves_no_transaction_open(tmp_path: Path) -> None:
