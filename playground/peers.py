@@ -28,11 +28,15 @@ from typing import Protocol
 
 from .errors import CLOSE_BAD_MESSAGE, CLOSE_INTERNAL, CLOSE_RATE_LIMITED, CLOSE_TOO_SLOW
 from .limits import TokenBucket
+from .protocol import MSG_AWARENESS, MSG_QUERY_AWARENESS
 from .stats import RoomStats
 
 log = logging.getLogger("playground.peers")
 
 _ids = itertools.count(1)
+
+# First bytes of awareness and query-awareness messages.
+_PRESENCE_KINDS = (bytes([MSG_AWARENESS]), bytes([MSG_QUERY_AWARENESS]))
 
 Handler = Callable[["Peer", bytes], None]
 
@@ -126,8 +130,9 @@ class Peer:
 
     def throttle(self, frame: bytes) -> float:
         """Seconds to hold `frame` back so that this client stays within its limits;
-        the frame is charged to its bucket now."""
-        if frame[:1] == b"\x01":
+        the frame is charged to its bucket now. A query for presence counts as a
+        presence message: one byte asks for everyone's state."""
+        if frame[:1] in _PRESENCE_KINDS:
             bucket, cost = self.awareness_bucket, 1.0
         else:
             bucket, cost = self.update_bucket, float(len(frame))

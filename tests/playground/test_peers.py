@@ -90,6 +90,30 @@ async def test_a_flood_is_held_in_order_and_nothing_is_lost() -> None:
     await run
 
 
+async def test_presence_and_queries_for_it_share_the_presence_limit() -> None:
+    # A query for presence is one byte and answered with everyone's state: charged by
+    # bytes, a client could make the server encode all presence thousands of times a
+    # second within its update budget.
+    transport, handled = HandTransport(), list[bytes]()
+    peer = Peer(
+        transport,
+        path="s",
+        queue_size=8,
+        update_bucket=TokenBucket(1_000_000, 1_000_000),
+        awareness_bucket=TokenBucket(10, 3),
+    )
+    run = await started(peer, handled)
+    for _ in range(5):
+        transport.push(b"\x03")
+    transport.push(b"\x01\x00")
+    assert handled == [b"\x03"] * 3  # the burst; the rest wait for the presence limit
+    assert len(peer._backlog) == 3
+    transport.push(update(1))  # behind them, in order
+    assert handled == [b"\x03"] * 3
+    transport.push(None)
+    await run
+
+
 async def test_a_backlog_over_its_cap_closes_with_4429() -> None:
     transport, handled = HandTransport(), list[bytes]()
     peer = Peer(transport, path="s", queue_size=8, update_bucket=TokenBucket(1, 10), max_backlog=25)
