@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 
 from crdt_store import Store
 from runners import RunnerService
@@ -103,6 +104,17 @@ def _middleware(settings: Settings) -> list[Middleware]:
     return middleware
 
 
+class PlaygroundApp(Starlette):
+    """Starlette, with document sockets served directly (`doc_socket.serve_direct`)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and scope["path"].startswith(doc_socket.PATH_PREFIX):
+            scope["app"] = self
+            await doc_socket.serve_direct(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
 def create_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -160,7 +172,7 @@ def create_app(settings: Settings) -> Starlette:
         *doc_socket.routes,
         *_web_routes(settings.web_dist),
     ]
-    return Starlette(
+    return PlaygroundApp(
         routes=routes,
         lifespan=lifespan,
         middleware=_middleware(settings),

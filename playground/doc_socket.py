@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import Callable
 
 from starlette.routing import WebSocketRoute
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from . import logs
@@ -17,6 +18,7 @@ from .errors import (
     CLOSE_RATE_LIMITED,
 )
 from .limits import ConnectionCounter, TokenBucket
+from .middleware import set_request_id
 from .peers import Peer
 from .room_registry import RoomRegistry
 from .session_routes import SESSION_ID_ALPHABET
@@ -127,4 +129,19 @@ def _bucket(rate: float, burst: float) -> TokenBucket | None:
     return TokenBucket(rate, burst) if rate > 0 else None
 
 
-routes = [WebSocketRoute("/ws/doc/{session_id:path}", doc_socket)]
+PATH_PREFIX = "/ws/doc/"
+
+routes = [WebSocketRoute(PATH_PREFIX + "{session_id:path}", doc_socket)]
+
+
+async def serve_direct(scope: Scope, receive: Receive, send: Send) -> None:
+    """`doc_socket` without Starlette's middleware and routing, for `PlaygroundApp`.
+
+    Each layer (error and exception middleware, request ids, CORS, the router, the
+    route's session wrapper) stays suspended for a connection's whole life: about a
+    dozen coroutines and as many closures per client, a third of an idle connection's
+    objects. A document socket needs none of them past the handshake; what it needs
+    (a request id, its path parameter) is set here."""
+    set_request_id(scope)
+    scope["path_params"] = {"session_id": scope["path"][len(PATH_PREFIX) :]}
+    await doc_socket(WebSocket(scope, receive, send))

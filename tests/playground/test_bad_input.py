@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 
 import httpx
 import pytest
@@ -197,3 +198,22 @@ def test_sql_looking_search_is_just_text(server: ServerProcess) -> None:
     for q in ("' OR 1=1 --", "%", "_"):
         items = httpx.get(f"{server.url}/api/sessions", params={"q": q}).json()["items"]
         assert items == [] or (q == "%" and len(items) == 1) or (q == "_" and len(items) == 1)
+
+
+async def test_a_document_sockets_log_lines_carry_its_request_and_session(
+    server: ServerProcess,
+) -> None:
+    session = server.create_session(code="")
+    headers = {"X-Request-Id": "req-doc-socket-1"}
+    url = f"{server.ws_url}/ws/doc/{session['id']}"
+    async with websockets.connect(url, additional_headers=headers) as ws:
+        await ws.send(b"\x09")
+        with pytest.raises(websockets.ConnectionClosed):
+            async with asyncio.timeout(5):
+                while True:
+                    await ws.recv()
+    lines = [json.loads(line) for line in server.log().splitlines() if line.startswith("{")]
+    bad = [line for line in lines if "sent a bad frame" in line["msg"]]
+    assert len(bad) == 1, lines
+    assert bad[0]["request_id"] == "req-doc-socket-1"
+    assert bad[0]["session_id"] == session["id"]
