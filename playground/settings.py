@@ -103,6 +103,12 @@ class Settings:
             raise ValueError(
                 f"ws_compression_min_bytes must be 0 or more, not {self.ws_compression_min_bytes}"
             )
+        if self.ws_ping_interval_s < 0:
+            raise ValueError(
+                f"ws_ping_interval_s must be 0 (no pings) or more, not {self.ws_ping_interval_s}"
+            )
+        if self.ws_ping_timeout_s <= 0:
+            raise ValueError(f"ws_ping_timeout_s must be more than 0, not {self.ws_ping_timeout_s}")
         if not 0 < self.ws_keepalive_s < 15:
             raise ValueError(
                 f"ws_keepalive_s must be between 0 and 15 seconds, not {self.ws_keepalive_s}"

@@ -97,11 +97,13 @@ def _shared_frame(data: bytes, key: object, extensions: Sequence[Extension]) -> 
 
 class _Keepalive:
     """Pings every registered connection once per `interval`, in `SLOTS` slots spread
-    over it, and closes those that leave a ping unanswered for `timeout`."""
+    over it, and closes those that leave a ping unanswered for `timeout` (None: never)."""
 
     SLOTS = 10
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, interval: float, timeout: float):
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, interval: float, timeout: float | None
+    ) -> None:
         self.loop = loop
         self.interval = interval
         self.timeout = timeout
@@ -132,10 +134,10 @@ class _Keepalive:
         if slot:
             payload = self.tick.to_bytes(8, "big")
             frame = Frame(Opcode.PING, payload).serialize(mask=False)
-            deadline = now + self.timeout
             for protocol in list(slot):
-                if protocol.send_keepalive(payload, frame, now):
-                    self.waiting.append((deadline, protocol, payload))
+                sent = protocol.send_keepalive(payload, frame, now)
+                if sent and self.timeout is not None:
+                    self.waiting.append((now + self.timeout, protocol, payload))
         if any(self.slots) or self.waiting:
             self.timer = self.loop.call_later(self.interval / self.SLOTS, self._sweep)
         else:
@@ -232,8 +234,7 @@ def websocket_protocol(min_bytes: int | None) -> type[WebSocketsSansIOProtocol]:
             if not self.ping_interval or self.ping_interval <= 0:
                 return
             if keepalive is None or keepalive.loop is not self.loop:
-                timeout = self.ping_timeout if self.ping_timeout is not None else float("inf")
-                keepalive = _Keepalive(self.loop, self.ping_interval, timeout)
+                keepalive = _Keepalive(self.loop, self.ping_interval, self.ping_timeout)
             self._keepalive = keepalive
             keepalive.add(self)
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 from pycrdt import Doc
 
 from playground.protocol import SYNC_STEP1, sync_message
+from playground.settings import Settings
 from tests.conftest import ServerProcess, metric
 from tests.raw_socket import RawSocket
 
@@ -44,3 +46,13 @@ async def test_answered_pings_keep_a_connection_and_silence_closes_it(tmp_path: 
         silent.close()
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("WS_PING_INTERVAL_S", "-1"), ("WS_PING_TIMEOUT_S", "0")]
+)
+def test_ping_settings_that_would_drop_everyone_or_nobody_are_refused(
+    name: str, value: str
+) -> None:
+    with pytest.raises(SystemExit, match=name.lower()):
+        Settings.from_sources(env={f"PLAYGROUND_{name}": value})
