@@ -105,8 +105,12 @@ class ServerProcess:
 
 @pytest.fixture
 def server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[ServerProcess]:
-    """The real server. `@pytest.mark.pool` gives it a warm container pool."""
+    """The real server. `@pytest.mark.pool` gives it a warm container pool, and
+    `@pytest.mark.server_env({...})` other settings."""
     env = {"PLAYGROUND_POOL_SIZE": "1"} if request.node.get_closest_marker("pool") else {}
+    settings = request.node.get_closest_marker("server_env")
+    if settings is not None:
+        env.update(settings.args[0])
     proc = ServerProcess(tmp_path / "playground.db", env)
     proc.start()
     yield proc

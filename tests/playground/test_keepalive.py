@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 from pycrdt import Doc
@@ -14,38 +13,35 @@ from tests.conftest import ServerProcess, metric
 from tests.raw_socket import RawSocket
 
 
-async def test_answered_pings_keep_a_connection_and_silence_closes_it(tmp_path: Path) -> None:
-    server = ServerProcess(
-        tmp_path / "playground.db",
-        {"PLAYGROUND_WS_PING_INTERVAL_S": "0.5", "PLAYGROUND_WS_PING_TIMEOUT_S": "1"},
-    )
-    server.start()
-    try:
-        session = server.create_session(code="")
-        path = f"/ws/doc/{session['id']}"
-        answering, _ = await RawSocket.connect(server.port, path)
-        silent, _ = await RawSocket.connect(server.port, path)
-        for raw in (answering, silent):
-            raw.send(sync_message(SYNC_STEP1, Doc().get_state()), compress=False)
+@pytest.mark.server_env(
+    {"PLAYGROUND_WS_PING_INTERVAL_S": "0.5", "PLAYGROUND_WS_PING_TIMEOUT_S": "1"}
+)
+async def test_answered_pings_keep_a_connection_and_silence_closes_it(
+    server: ServerProcess,
+) -> None:
+    session = server.create_session(code="")
+    path = f"/ws/doc/{session['id']}"
+    answering, _ = await RawSocket.connect(server.port, path)
+    silent, _ = await RawSocket.connect(server.port, path)
+    for raw in (answering, silent):
+        raw.send(sync_message(SYNC_STEP1, Doc().get_state()), compress=False)
 
-        loop = asyncio.get_running_loop()
-        started = loop.time()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
 
-        async def closed() -> tuple[int | None, float]:
-            code = await silent.close_code(timeout=10)
-            return code, loop.time() - started
+    async def closed() -> tuple[int | None, float]:
+        code = await silent.close_code(timeout=10)
+        return code, loop.time() - started
 
-        # One ping per interval: ~8 in 4 s for the client that answers them, while the
-        # one that answers nothing is closed once its first ping has gone unanswered
-        # for the timeout (interval + timeout + a sweep slot: ~1.6 s).
-        pings, (code, after) = await asyncio.gather(answering.answer_pings(4.0), closed())
-        assert pings >= 6
-        assert code == 1011 and after < 3.5
-        assert metric(server, "playground_clients") == 1
-        answering.close()
-        silent.close()
-    finally:
-        server.stop()
+    # One ping per interval: ~8 in 4 s for the client that answers them, while the one
+    # that answers nothing is closed once its first ping has gone unanswered for the
+    # timeout (interval + timeout + a sweep slot: ~1.6 s).
+    pings, (code, after) = await asyncio.gather(answering.answer_pings(4.0), closed())
+    assert pings >= 6
+    assert code == 1011 and after < 3.5
+    assert metric(server, "playground_clients") == 1
+    answering.close()
+    silent.close()
 
 
 @pytest.mark.parametrize(
