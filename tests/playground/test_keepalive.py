@@ -35,10 +35,11 @@ async def test_answered_pings_keep_a_connection_and_silence_closes_it(
 
     # One ping per interval: ~8 in 4 s for the client that answers them, while the one
     # that answers nothing is closed once its first ping has gone unanswered for the
-    # timeout (interval + timeout + a sweep slot: ~1.6 s).
+    # timeout (interval + timeout + a sweep slot: ~1.6 s; the bound leaves room for a
+    # busy machine).
     pings, (code, after) = await asyncio.gather(answering.answer_pings(4.0), closed())
-    assert pings >= 6
-    assert code == 1011 and after < 3.5
+    assert pings >= 4
+    assert code == 1011 and after < 5
     assert metric(server, "playground_clients") == 1
     answering.close()
     silent.close()
