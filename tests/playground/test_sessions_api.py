@@ -6,8 +6,9 @@ import asyncio
 import time
 
 import httpx
+import pytest
 
-from tests.conftest import ServerProcess
+from tests.conftest import ServerProcess, metric
 from tests.yjs_client import PyClient
 
 
@@ -90,6 +91,22 @@ async def test_idle_rooms_are_unloaded(tmp_path: object) -> None:
         await py.close()
     finally:
         proc.kill()
+
+
+@pytest.mark.server_env({"PLAYGROUND_ROOM_IDLE_S": "4"})
+async def test_a_room_stays_loaded_through_its_grace_period(server: ServerProcess) -> None:
+    # A client reloading the page finds the room still loaded within the grace.
+    session = server.create_session()
+    py = await PyClient(server.ws_url, session["id"]).connect()
+    await asyncio.wait_for(py.synced.wait(), 10)
+    await py.close()
+    await asyncio.sleep(2)
+    assert metric(server, "playground_rooms") == 1
+    for _ in range(100):
+        if metric(server, "playground_rooms") == 0:
+            break
+        await asyncio.sleep(0.1)
+    assert metric(server, "playground_rooms") == 0
 
 
 def test_healthz_and_metrics(server: ServerProcess) -> None:
