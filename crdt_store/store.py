@@ -187,12 +187,16 @@ class Store:
         async with self._write_lock:
             started = time.perf_counter()
             try:
-                await self.writer.execute(sql, args)
-            except sqlite3.Error as exc:
-                raise StoreError(f"database write failed: {exc}") from exc
+                await self._execute_write(sql, args)
             finally:
                 self.stats.write_seconds_sum += time.perf_counter() - started
                 self.stats.write_count += 1
+
+    async def _execute_write(self, sql: str, args: Sequence[Any]) -> None:
+        try:
+            await self.writer.execute(sql, args)
+        except sqlite3.Error as exc:
+            raise StoreError(f"database write failed: {exc}") from exc
 
     async def _fetchall(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
         try:
@@ -407,12 +411,9 @@ class Store:
             for sid, u in zip(sessions, rows, strict=True)
             for value in (sid, u.seq, u.t, u.author, u.data)
         ]
-        try:
-            await self.writer.execute(
-                _insert_sql("updates (session_id, seq, t, author, data)", len(rows)), values
-            )
-        except sqlite3.Error as exc:
-            raise StoreError(f"database write failed: {exc}") from exc
+        await self._execute_write(
+            _insert_sql("updates (session_id, seq, t, author, data)", len(rows)), values
+        )
 
     async def _run_script(self, script: str) -> None:
         """One whole transaction in one call to the database thread. Under a busy event

@@ -235,21 +235,22 @@ class Peer:
         its caller, from `close_code`), or at once when it is not running."""
         if self.closed:
             return
-        self.closed = True
-        self._backlog.clear()
-        self._outbox.clear()
-        self.close_code = (code, reason)
-        if self._ended is None:
+        running = self._ended is not None
+        self._stop(code, reason)
+        if not running:
             asyncio.get_running_loop().create_task(self._close_transport(code, reason))
-        self._end()
 
     async def close(self, code: int, reason: str) -> None:
         if self.closed:
             return
-        self.closed = True
+        self._stop(code, reason)
+        await self._close_transport(code, reason)
+
+    def _stop(self, code: int, reason: str) -> None:
+        self._backlog.clear()
+        self._outbox.clear()
         self.close_code = (code, reason)
         self._end()
-        await self._close_transport(code, reason)
 
     async def _close_transport(self, code: int, reason: str) -> None:
         with contextlib.suppress(Exception):

@@ -220,6 +220,7 @@ def websocket_protocol(min_bytes: int | None) -> type[WebSocketsSansIOProtocol]:
         ) -> None:
             super().__init__(config, server_state, app_state, _loop)
             self._receiver: Receiver = _ignore
+            self._keepalive: _Keepalive | None = None
             if min_bytes is not None:
                 self.conn = ServerProtocol(
                     extensions=[ThresholdDeflateFactory(min_bytes)],
@@ -240,9 +241,8 @@ def websocket_protocol(min_bytes: int | None) -> type[WebSocketsSansIOProtocol]:
 
         def stop_keepalive(self) -> None:
             super().stop_keepalive()
-            sweep = getattr(self, "_keepalive", None)
-            if sweep is not None:
-                sweep.remove(self)
+            if self._keepalive is not None:
+                self._keepalive.remove(self)
 
         def send_keepalive(self, payload: bytes, frame: bytes, now: float) -> bool:
             """Sends the sweep's ping unless one is unanswered or the socket is closing."""

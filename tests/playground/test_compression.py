@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 from pycrdt import Doc, Text
@@ -19,12 +18,6 @@ from tests.yjs_client import PyClient
 def source(n_bytes: int) -> str:
     lines = [f"def f{i}(x):\n    return x * {i} + len('line {i}')\n" for i in range(n_bytes // 30)]
     return "".join(lines)[:n_bytes]
-
-
-def start(tmp_path: Path, env: dict[str, str]) -> ServerProcess:
-    server = ServerProcess(tmp_path / "playground.db", env)
-    server.start()
-    return server
 
 
 async def test_large_messages_compressed_small_ones_plain(
@@ -79,37 +72,31 @@ async def test_large_messages_compressed_small_ones_plain(
     await other.close()
 
 
-async def test_threshold_zero_compresses_every_message(tmp_path: Path) -> None:
-    server = start(tmp_path, {"PLAYGROUND_WS_COMPRESSION_MIN_BYTES": "0"})
-    try:
-        session = server.create_session(code="print(1)\n")
-        raw, _ = await RawSocket.connect(server.port, f"/ws/doc/{session['id']}")
-        raw.send(make_sync_message(SYNC_STEP1, Doc().get_state()), compress=False)
-        compressed, _ = await raw.sync_messages(SYNC_STEP2)
-        assert compressed
-        other = await PyClient(server.ws_url, session["id"]).connect()
-        await asyncio.wait_for(other.synced.wait(), 10)
-        other.code.insert(0, "x")
-        compressed, _ = await raw.sync_messages(SYNC_UPDATE)
-        assert compressed
-        raw.close()
-        await other.close()
-    finally:
-        server.stop()
+@pytest.mark.server_env({"PLAYGROUND_WS_COMPRESSION_MIN_BYTES": "0"})
+async def test_threshold_zero_compresses_every_message(server: ServerProcess) -> None:
+    session = server.create_session(code="print(1)\n")
+    raw, _ = await RawSocket.connect(server.port, f"/ws/doc/{session['id']}")
+    raw.send(make_sync_message(SYNC_STEP1, Doc().get_state()), compress=False)
+    compressed, _ = await raw.sync_messages(SYNC_STEP2)
+    assert compressed
+    other = await PyClient(server.ws_url, session["id"]).connect()
+    await asyncio.wait_for(other.synced.wait(), 10)
+    other.code.insert(0, "x")
+    compressed, _ = await raw.sync_messages(SYNC_UPDATE)
+    assert compressed
+    raw.close()
+    await other.close()
 
 
-async def test_compression_off_negotiates_nothing(tmp_path: Path) -> None:
-    server = start(tmp_path, {"PLAYGROUND_WS_COMPRESSION": "false"})
-    try:
-        session = server.create_session(code=source(40_000))
-        raw, head = await RawSocket.connect(server.port, f"/ws/doc/{session['id']}")
-        assert "permessage-deflate" not in head.lower()
-        raw.send(make_sync_message(SYNC_STEP1, Doc().get_state()), compress=False)
-        compressed, _ = await raw.sync_messages(SYNC_STEP2)
-        assert not compressed
-        raw.close()
-    finally:
-        server.stop()
+@pytest.mark.server_env({"PLAYGROUND_WS_COMPRESSION": "false"})
+async def test_compression_off_negotiates_nothing(server: ServerProcess) -> None:
+    session = server.create_session(code=source(40_000))
+    raw, head = await RawSocket.connect(server.port, f"/ws/doc/{session['id']}")
+    assert "permessage-deflate" not in head.lower()
+    raw.send(make_sync_message(SYNC_STEP1, Doc().get_state()), compress=False)
+    compressed, _ = await raw.sync_messages(SYNC_STEP2)
+    assert not compressed
+    raw.close()
 
 
 def test_negative_threshold_refused() -> None:
