@@ -1,8 +1,16 @@
 """SQLite persistence: the append-only update log, snapshots, sessions, runs and output.
 
-One writer connection (every write goes through it, one transaction at a time) and one
-reader connection; WAL lets reads run while a write is in flight. The update log is
-never rewritten: snapshots are added beside it, so any past moment can be rebuilt.
+Writes happen one at a time. A small write of one statement (an append, a snapshot, a
+run's record or output) runs right on the event loop: with WAL and synchronous=NORMAL
+it is a few dozen microseconds of work, far less than handing it to a thread and
+waiting for that thread to win the GIL back from a busy loop. Transactions, large
+writes, and any write that meets a lock held by another process run on the writer
+connection's thread. One reader connection serves reads; WAL lets them run while a
+write is in flight. The inline connection never checkpoints: a checkpointer
+connection does, on its own thread, so no loop turn waits for the disk's fsync.
+
+The update log is never rewritten: snapshots are added beside it, so any past moment
+can be rebuilt.
 """
 
 from __future__ import annotations
@@ -10,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import logging
 import secrets
 import sqlite3
 import time
@@ -27,6 +36,8 @@ from playground.errors import StoreError
 from .records import OutputChunk, RunRecord, SessionRecord, Snapshot, StoredUpdate
 from .replay import DocumentState, build_doc
 from .schema import migrate
+
+log = logging.getLogger("playground.store")
 
 
 def now_ms() -> int:
@@ -56,7 +67,15 @@ class StoreStats:
     append_batches: int = 0
     write_seconds_sum: float = 0.0
     write_count: int = 0
+    checkpoints: int = 0
+    checkpoint_seconds_sum: float = 0.0
 
+
+# Inline writes carry at most this many bytes of values; larger ones go to the thread.
+_INLINE_MAX_BYTES = 256 * 1024
+# A passive checkpoint is started after this many inline writes (each adds a few pages
+# to the WAL; SQLite's own default is every 1,000 pages).
+_CHECKPOINT_EVERY = 250
 
 _SESSION_COLUMNS = "id, title, language, created_at, updated_at"
 _RUN_COLUMNS = (
@@ -74,6 +93,10 @@ class Store:
         self.stats = StoreStats()
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
+        self._inline: sqlite3.Connection | None = None
+        self._checkpointer: aiosqlite.Connection | None = None
+        self._checkpoint: asyncio.Task[None] | None = None
+        self._inline_writes = 0
         self._write_lock = asyncio.Lock()
         self._started = False
         # (last_seq, last_t) per session. This Store is the only writer, so the cache
@@ -104,6 +127,12 @@ class Store:
             self._reader = await aiosqlite.connect(self.path, isolation_level=None)
             await self._reader.execute("PRAGMA busy_timeout=5000")
             await self._reader.execute("PRAGMA query_only=ON")
+            self._checkpointer = await aiosqlite.connect(self.path, isolation_level=None)
+            await self._checkpointer.execute("PRAGMA busy_timeout=5000")
+            self._inline = sqlite3.connect(self.path, isolation_level=None)
+            # Never wait on the loop: a lock held elsewhere sends the write to the thread.
+            for pragma in ("synchronous=NORMAL", "busy_timeout=0", "wal_autocheckpoint=0"):
+                self._inline.execute(f"PRAGMA {pragma}")
         except sqlite3.Error as exc:
             await self._close()
             raise StoreError(f"cannot open database {self.path}: {exc}") from exc
@@ -121,10 +150,14 @@ class Store:
         await self._close()
 
     async def _close(self) -> None:
-        for conn in (self._reader, self._writer):
+        if self._checkpoint is not None:
+            await asyncio.gather(self._checkpoint, return_exceptions=True)
+        if self._inline is not None:
+            self._inline.close()
+        for conn in (self._checkpointer, self._reader, self._writer):
             if conn is not None:
                 await conn.close()
-        self._reader = self._writer = None
+        self._inline = self._checkpointer = self._reader = self._writer = None
 
     @property
     def writer(self) -> aiosqlite.Connection:
@@ -181,9 +214,8 @@ class Store:
             await asyncio.shield(task)
 
     async def _write_one(self, sql: str, args: Sequence[Any]) -> None:
-        """One statement, atomic on its own: SQLite wraps it in its own transaction, so
-        it costs one round trip to the database thread instead of three (BEGIN, the
-        statement, COMMIT), each waiting for the GIL under a busy event loop."""
+        """One statement, atomic on its own: SQLite wraps it in its own transaction (no
+        BEGIN, no COMMIT)."""
         async with self._write_lock:
             started = time.perf_counter()
             try:
@@ -193,10 +225,58 @@ class Store:
                 self.stats.write_count += 1
 
     async def _execute_write(self, sql: str, args: Sequence[Any]) -> None:
+        """Runs one statement under the write lock: inline when it is small and the
+        database is free, else on the writer's thread (which waits out other processes'
+        locks with busy_timeout)."""
+        if self._try_inline(sql, args):
+            return
         try:
             await self.writer.execute(sql, args)
         except sqlite3.Error as exc:
             raise StoreError(f"database write failed: {exc}") from exc
+
+    def _try_inline(self, sql: str, args: Sequence[Any]) -> bool:
+        """Runs the statement on the event loop; False when it must go to the thread
+        instead (too large, or another process holds the write lock)."""
+        conn = self._inline
+        if conn is None:
+            raise RuntimeError("Store is not open")
+        size = sum(len(a) for a in args if isinstance(a, bytes | str))
+        if size > _INLINE_MAX_BYTES:
+            return False
+        try:
+            conn.execute(sql, args)
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                return False
+            raise StoreError(f"database write failed: {exc}") from exc
+        except sqlite3.Error as exc:
+            raise StoreError(f"database write failed: {exc}") from exc
+        self._inline_writes += 1
+        if self._inline_writes % _CHECKPOINT_EVERY == 0 and (
+            self._checkpoint is None or self._checkpoint.done()
+        ):
+            self._checkpoint = asyncio.get_running_loop().create_task(self._run_checkpoint())
+        return True
+
+    async def _run_checkpoint(self) -> None:
+        """Copies the WAL back into the database so that it can start over instead of
+        growing. The first pass copies while writes go on; it never catches up with
+        them, and SQLite starts the WAL over only when a write begins with everything
+        copied. So a second pass copies the few pages written meanwhile under the write
+        lock (writes queue, the loop runs), and the next write starts the WAL over."""
+        conn = self._checkpointer
+        if conn is None:
+            return
+        try:
+            await conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            async with self._write_lock:
+                started = time.perf_counter()
+                await conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                self.stats.checkpoint_seconds_sum += time.perf_counter() - started
+                self.stats.checkpoints += 1
+        except sqlite3.Error as exc:
+            log.warning("WAL checkpoint failed: %s", exc)
 
     async def _fetchall(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
         try:
@@ -394,11 +474,16 @@ class Store:
         return results
 
     async def _read_head(self, session_id: str) -> tuple[int, int] | None:
-        """(last_seq, last_t) from the database; on the writer: it sees its own writes."""
-        async with self.writer.execute(
-            "SELECT last_seq, last_t FROM sessions WHERE id = ?", (session_id,)
-        ) as cur:
-            row = await cur.fetchone()
+        """(last_seq, last_t) from the database, read under the write lock (one indexed
+        row: inline)."""
+        sql = "SELECT last_seq, last_t FROM sessions WHERE id = ?"
+        try:
+            if self._inline is None:
+                raise RuntimeError("Store is not open")
+            row = self._inline.execute(sql, (session_id,)).fetchone()
+        except sqlite3.OperationalError:
+            async with self.writer.execute(sql, (session_id,)) as cur:
+                row = await cur.fetchone()
         return (int(row[0]), int(row[1])) if row else None
 
     async def _insert_rows(self, rows: list[StoredUpdate], sessions: list[str]) -> None:

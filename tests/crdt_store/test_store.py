@@ -311,3 +311,79 @@ async def test_appends_store_any_bytes_and_any_text_exactly(
             assert session is not None and session.title == nasty and session.language == nasty
             items, _ = await store.list_sessions(q="DROP TABLE")
             assert [s.id for s in items] == ["s1"]
+
+
+async def test_a_lock_held_by_another_process_is_waited_out_off_the_event_loop(
+    tmp_path: Path,
+) -> None:
+    """Small writes run on the event loop, but never wait there: while another program
+    (a maintenance script, the sqlite3 shell) holds the write lock, the write goes to
+    the writer's thread, which waits, and the loop keeps serving everyone else."""
+    initial, updates, shadow = _typing(2)
+    path = tmp_path / "db.sqlite"
+    async with Store(path) as store:
+        await store.create_session(
+            "s1", title="t", language="python", code="", initial_update=initial
+        )
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        ticking = asyncio.create_task(ticker())
+        append = asyncio.create_task(store.append_updates("s1", [(updates[0], "ada")], None))
+        snapshot = asyncio.create_task(store.save_snapshot("s1", 1, initial))
+        await asyncio.sleep(0.3)
+        assert not append.done() and not snapshot.done()
+        assert ticks >= 3  # the loop was not blocked by the wait
+        other.execute("COMMIT")
+        other.close()
+        stored = await append
+        await snapshot
+        ticking.cancel()
+        assert [u.seq for u in stored] == [2]
+        stored = await store.append_updates("s1", [(updates[1], "ada")], None)
+        assert [u.seq for u in stored] == [3]
+        assert (await store.document_at("s1", 3)).code == shadow[-1]
+        snap = await store.latest_snapshot("s1")
+        assert snap is not None and snap.seq == 1 and snap.state == initial
+
+
+async def test_the_wal_is_checkpointed_while_small_writes_run_inline(tmp_path: Path) -> None:
+    """Inline writes never checkpoint (that would fsync on the loop); the checkpointer
+    does, on its own thread, so the WAL starts over instead of growing with the log."""
+    initial, updates, shadow = _typing(3000)
+    path = tmp_path / "db.sqlite"
+    async with Store(path, snapshot_every=10**6) as store:
+        await store.create_session(
+            "s1", title="t", language="python", code="", initial_update=initial
+        )
+        for update in updates:
+            await store.append_updates("s1", [(update, None)], None)
+        wal = path.with_name(path.name + "-wal").stat().st_size
+        assert wal < 8 * 1024 * 1024, f"the WAL grew to {wal} bytes"
+        assert (await store.document_at("s1", 3001)).code == shadow[-1]
+
+
+async def test_a_large_update_is_written_on_the_thread_exactly(tmp_path: Path) -> None:
+    doc: Doc[Any] = Doc()
+    text = doc.get("code", type=Text)
+    updates: list[bytes] = []
+    doc.observe(lambda event: updates.append(event.update))
+    text.insert(0, "x" * 300_000)  # one update larger than an inline write may be
+    async with Store(tmp_path / "db.sqlite") as store:
+        await store.create_session(
+            "s1", title="t", language="python", code="", initial_update=updates[0]
+        )
+        text.insert(0, "y" * 300_000)
+        stored = await store.append_updates("s1", [(updates[1], "ada")], None)
+        assert [u.seq for u in stored] == [2]
+        assert (await store.updates("s1", after_seq=1))[0].data == updates[1]
+        await store.save_snapshot("s1", 2, doc.get_update())
+        snapshot = await store.latest_snapshot("s1")
+        assert snapshot is not None and snapshot.state == doc.get_update()
