@@ -261,15 +261,20 @@ class Store:
 
     async def _run_checkpoint(self) -> None:
         """Copies the WAL back into the database so that it can start over instead of
-        growing. The first pass copies while writes go on; it never catches up with
-        them, and SQLite starts the WAL over only when a write begins with everything
-        copied. So a second pass copies the few pages written meanwhile under the write
-        lock (writes queue, the loop runs), and the next write starts the WAL over."""
+        growing. SQLite starts the WAL over only when a write begins with everything
+        copied. The first pass copies while writes go on; when writes came in
+        meanwhile, a second pass copies those few pages under the write lock (writes
+        queue, the loop runs), so the next write starts the WAL over."""
         conn = self._checkpointer
         if conn is None:
             return
         try:
-            await conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            writes = self._inline_writes
+            async with conn.execute("PRAGMA wal_checkpoint(PASSIVE)") as cur:
+                row = await cur.fetchone()
+            # (busy, frames in the WAL, frames copied) as of the pass's start.
+            if row is not None and row[1] == row[2] and writes == self._inline_writes:
+                return  # nothing was written meanwhile: all copied
             async with self._write_lock:
                 started = time.perf_counter()
                 await conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
