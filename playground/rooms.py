@@ -3,7 +3,9 @@
 What this adds to `YRoom` (each closes a gap measured in pycrdt-websocket 0.16):
 - the document is loaded from the store before any client is served a sync message;
 - every update is captured without a bounded queue (nothing is dropped) and is in the
-  database before it is broadcast to other clients or sent in a sync reply;
+  database before it is broadcast to other clients or sent in a sync reply; in a room
+  with nothing queued, an update is stored and delivered in the same turn its frame
+  arrived, with no task switch;
 - malformed frames close only the connection that sent them, and are logged;
 - a client's awareness states are removed the moment its connection ends.
 """
@@ -11,6 +13,7 @@ What this adds to `YRoom` (each closes a gap measured in pycrdt-websocket 0.16):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -92,6 +95,7 @@ class DocRoom(YRoom):
         self._code_bytes: int | None = None
         self._summary_at = 0.0
         self._summary_stale = False
+        self._changed_at = 0.0
         self._pending: list[_Pending] = []
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
@@ -136,11 +140,14 @@ class DocRoom(YRoom):
         summary once the room goes quiet."""
         while True:
             if self._summary_stale:
-                try:
-                    async with asyncio.timeout(SUMMARY_QUIET_S):
-                        await self._wake.wait()
-                except TimeoutError:
+                quiet = time.monotonic() - self._changed_at
+                if quiet >= SUMMARY_QUIET_S and not self._wake.is_set():
                     await self._store_summary()
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(SUMMARY_QUIET_S - quiet):
+                        await self._wake.wait()
+                if not self._wake.is_set():
                     continue
             else:
                 await self._wake.wait()
@@ -154,14 +161,39 @@ class DocRoom(YRoom):
                 for item in batch:
                     self._deliver(item)
                 await self._maybe_snapshot()
+            await self._maybe_snapshot()  # updates stored at once may have made one due
             self._idle.set()
 
     # -- capture and delivery --------------------------------------------------------
 
     def _capture(self, event: TransactionEvent) -> None:
         self._code_bytes = None
-        self._summary_stale = True
-        self._enqueue(_Pending(event.update, self._author, self._origin))
+        self._changed_at = time.monotonic()
+        item = _Pending(event.update, self._author, self._origin)
+        if not self._store_now(item):
+            self._enqueue(item)
+        if not self._summary_stale:
+            self._summary_stale = True
+            self._wake.set()  # the writer starts waiting for the room to go quiet
+
+    def _store_now(self, item: _Pending) -> bool:
+        """Stores and delivers `item` at once when nothing is queued ahead of it and the
+        store can write right now; False (nothing done) otherwise. Runs inside the
+        document's transaction callback: it must not touch the document."""
+        if (
+            self._pending
+            or not self._idle.is_set()
+            or time.monotonic() - self._summary_at >= SUMMARY_EVERY_S  # rides a batch
+        ):
+            return False
+        stored = self.store.append_now(self.session_id, [(item.data, item.author)])
+        if stored is None:
+            return False
+        self.last_seq = stored[-1].seq
+        self._deliver(item)
+        if self.last_seq - self.snapshot_seq >= self.snapshot_every:
+            self._wake.set()
+        return True
 
     def _enqueue(self, item: _Pending) -> None:
         self._pending.append(item)
@@ -227,9 +259,11 @@ class DocRoom(YRoom):
             await self._store_summary()
 
     async def _store_summary(self) -> None:
+        changed_at = self._changed_at
         try:
             await self.store.update_summary(self.session_id, DocumentState.of(self.ydoc))
-            self._summary_stale = False
+            # Still stale if the document changed while the summary was being written.
+            self._summary_stale = self._changed_at != changed_at
             self._summary_at = time.monotonic()
         except StoreError as exc:
             log.warning("session %s: storing its summary failed: %s", self.session_id, exc)

@@ -1,0 +1,125 @@
+"""A room on a real store, with clients on transports the test drives by hand: nothing
+is delivered before it is stored, on the fast path or the queued one, and order holds
+across both."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pycrdt import Doc, Text
+
+from crdt_store import Store
+from playground import rooms
+from playground.peers import Peer
+from playground.protocol import SYNC_UPDATE, decode_message, sync_message
+from playground.room_registry import RoomRegistry
+from tests.hand_transport import HandTransport
+
+
+class CheckingTransport(HandTransport):
+    """Notes every update it is handed that the database does not hold yet."""
+
+    def __init__(self, db: Path) -> None:
+        super().__init__()
+        self.db = sqlite3.connect(db)
+        self.updates: list[bytes] = []
+        self.unstored: list[bytes] = []
+
+    def send_now(self, message: bytes) -> bool:
+        decoded = decode_message(message)
+        if getattr(decoded, "subtype", None) == SYNC_UPDATE:
+            update = decoded.payload  # type: ignore[union-attr]
+            rows = self.db.execute("SELECT data FROM updates WHERE session_id = 's1'")
+            if update not in {bytes(row[0]) for row in rows}:
+                self.unstored.append(update)
+            self.updates.append(update)
+        return super().send_now(message)
+
+
+class Typist:
+    def __init__(self, initial: bytes) -> None:
+        self.doc: Doc[Any] = Doc()
+        self.doc.apply_update(initial)
+        self.text = self.doc.get("code", type=Text)
+        self.sent: list[bytes] = []
+        self.doc.observe(lambda event: self.sent.append(event.update))
+
+    def type(self, transport: HandTransport, chars: str) -> None:
+        self.text += chars
+        transport.push(sync_message(SYNC_UPDATE, self.sent[-1]))
+
+
+async def until(condition: Any, timeout: float = 10.0) -> None:
+    """Polls `condition`: what it looks at (the room, a transport) has no event to wait on."""
+    async with asyncio.timeout(timeout):
+        while True:
+            if condition():
+                return
+            await asyncio.sleep(0.01)
+
+
+async def test_updates_are_stored_before_delivery_at_once_or_queued_and_stay_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rooms, "SUMMARY_QUIET_S", 0.2)
+    path = tmp_path / "db.sqlite"
+    async with (
+        Store(path) as store,
+        RoomRegistry(
+            store, idle_seconds=60, keepalive_seconds=60, max_code_bytes=1 << 16, snapshot_every=3
+        ) as registry,
+    ):
+        initial = registry.new_document("python", "t", "")
+        await store.create_session(
+            "s1", title="t", language="python", code="", initial_update=initial
+        )
+        ada_wire, bob_wire = HandTransport(), CheckingTransport(path)
+        ada, bob = (
+            Peer(ada_wire, path="s1", queue_size=64),
+            Peer(bob_wire, path="s1", queue_size=64),
+        )
+        serving = [asyncio.create_task(registry.serve(p)) for p in (ada, bob)]
+        await until(lambda: "s1" in registry.rooms and len(registry.rooms["s1"].peers) == 2)
+        room = registry.rooms["s1"]
+        typist = Typist(initial)
+
+        typist.type(ada_wire, "a")  # the first one carries the summary: queued
+        await until(lambda: len(bob_wire.updates) == 1)
+        typist.type(ada_wire, "b")  # a quiet room: stored and delivered in this turn
+        assert len(bob_wire.updates) == 2
+
+        # Another program holds the database's write lock: updates queue, and none is
+        # delivered until it is stored.
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        for chars in "cde":
+            typist.type(ada_wire, chars)
+        await asyncio.sleep(0.3)
+        assert len(bob_wire.updates) == 2
+        other.execute("COMMIT")
+        other.close()
+        await until(lambda: len(bob_wire.updates) == 5)
+        for chars in "fgh":  # quiet again: at once, and a snapshot falls due among them
+            typist.type(ada_wire, chars)
+        await room.flush()
+
+        assert bob_wire.unstored == []
+        assert bob_wire.updates == typist.sent
+        stored = await store.updates("s1", after_seq=1)
+        assert [u.data for u in stored] == typist.sent
+        assert (await store.document_at("s1", 9)).code == "abcdefgh"
+        await until(lambda: room.snapshot_seq == 9)
+        snapshot = await store.latest_snapshot("s1")
+        assert snapshot is not None and snapshot.seq == 9
+        # The summary follows once the room is quiet, updates stored at once included.
+        await until(lambda: not room._summary_stale)
+        listed, _ = await store.list_sessions(q="abcdefgh")
+        assert [s.id for s in listed] == ["s1"]
+
+        for wire in (ada_wire, bob_wire):
+            wire.push(None)
+        await asyncio.gather(*serving)
