@@ -446,13 +446,20 @@ class Store:
         """Appends at once, on the event loop, and returns the stored updates; or None,
         having written nothing, when that cannot be done right now (another write is in
         flight or queued, the session's head is not cached, the updates are too large,
-        another process holds the lock, or the write failed): then `append_updates`.
+        another process holds the lock, the write failed, or the store is closed): then
+        `append_updates`. Never raises: a room calls it inside a document callback.
 
         A room that stores and delivers an update in the same turn its frame arrived
         saves three loop turns per update: waking its writer task, the appender task,
         and resuming the writer."""
         head = self._heads.get(session_id)
-        if head is None or not updates or self._appends or self._write_lock.locked():
+        if (
+            head is None
+            or not updates
+            or self._appends
+            or self._write_lock.locked()
+            or self._inline is None  # closed: append_updates reports it
+        ):
             return None
         stored = _stored(head, updates, now_ms())
         started = time.perf_counter()

@@ -387,3 +387,30 @@ async def test_a_large_update_is_written_on_the_thread_exactly(tmp_path: Path) -
         await store.save_snapshot("s1", 2, doc.get_update())
         snapshot = await store.latest_snapshot("s1")
         assert snapshot is not None and snapshot.state == doc.get_update()
+
+
+async def test_append_now_writes_at_once_or_not_at_all(tmp_path: Path) -> None:
+    """`append_now` either stores the updates before returning, or writes nothing and
+    says so (None), leaving the caller to queue them; it never raises."""
+    initial, updates, shadow = _typing(4)
+    path = tmp_path / "db.sqlite"
+    async with Store(path) as store:
+        await store.create_session(
+            "s1", title="t", language="python", code="", initial_update=initial
+        )
+    async with Store(path) as store:
+        assert store.append_now("s1", [(updates[0], "ada")]) is None  # head not known yet
+        await store.append_updates("s1", [(updates[0], "ada")], None)
+        stored = store.append_now("s1", [(updates[1], "ada")])
+        assert stored is not None and [u.seq for u in stored] == [3]
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        assert store.append_now("s1", [(updates[2], "ada")]) is None
+        other.execute("ROLLBACK")
+        other.close()
+        assert store.append_now("missing", [(updates[2], "ada")]) is None
+        stored = store.append_now("s1", [(updates[2], "ada"), (updates[3], "bob")])
+        assert stored is not None and [u.seq for u in stored] == [4, 5]
+        assert [u.author for u in await store.updates("s1", after_seq=1)] == ["ada"] * 3 + ["bob"]
+        assert (await store.document_at("s1", 5)).code == shadow[-1]
+    assert store.append_now("s1", [(updates[3], "ada")]) is None  # closed
