@@ -1,14 +1,15 @@
-"""Append latency of the store while the event loop is busy, by statement form.
+"""Append latency of the store while the event loop is busy, by how a write is made.
 
 Many rooms append one update each, 10 times a second, while a burner keeps the event
 loop busy (`--busy`, the share of time it spends computing in 0.2 ms slices, as
-handling frames does). Every write is a round trip to aiosqlite's database thread,
-which needs the GIL back after each call into SQLite; against a busy loop each of those
-waits. Two statement forms, alternating, in the same run:
-- ours: one parametrized INSERT whose text depends only on the number of rows, so
-  SQLite parses it once and reuses it;
-- baseline: the same rows as one script of hex literals (what a summary or a very
-  large batch still takes), parsed on every write.
+handling frames does). Three ways, alternating, in the same run:
+- at once: what a room does now: `append_now` (an INSERT on the event loop, right in
+  the caller's turn), falling back to `append_updates` when another write is queued;
+- queued: `append_updates` alone (the appender task groups what arrives in one turn
+  into one INSERT), still written on the loop;
+- thread (the baseline): `append_updates` with every write sent to aiosqlite's
+  database thread, which needs the GIL back after each call into SQLite, as before
+  small writes ran inline.
 
     .venv/bin/python bench/store.py [--rooms 100] [--rate 10] [--seconds 10]
                                     [--busy 0.5] [--repeats 3]
@@ -34,6 +35,8 @@ from benchlib import median, pct, revision  # noqa: E402
 from crdt_store import Store  # noqa: E402
 from crdt_store import store as store_module  # noqa: E402
 
+INLINE_MAX_BYTES = store_module._INLINE_MAX_BYTES
+
 
 def typing_updates(n: int) -> list[bytes]:
     doc: Doc[Any] = Doc()
@@ -45,9 +48,12 @@ def typing_updates(n: int) -> list[bytes]:
     return updates
 
 
-async def one_run(args: argparse.Namespace, script: bool) -> dict[str, float]:
-    """Appends for `args.seconds`; with `script`, every append takes the script form."""
-    store_module._ROWS_PER_INSERT = 0 if script else 1000
+FORMS = ("at once", "queued", "thread")
+
+
+async def one_run(args: argparse.Namespace, form: str) -> dict[str, float]:
+    """Appends for `args.seconds`, written the `form` way."""
+    store_module._INLINE_MAX_BYTES = -1 if form == "thread" else INLINE_MAX_BYTES
     updates = typing_updates(200)
     with tempfile.TemporaryDirectory() as tmp:
         async with Store(Path(tmp) / "bench.db") as store:
@@ -63,7 +69,9 @@ async def one_run(args: argparse.Namespace, script: bool) -> dict[str, float]:
                 i = 0
                 while time.monotonic() < stop:
                     started = time.perf_counter()
-                    await store.append_updates(f"s{r}", [(updates[i % 200], "a")], None)
+                    update = [(updates[i % 200], "a")]
+                    if form != "at once" or store.append_now(f"s{r}", update) is None:
+                        await store.append_updates(f"s{r}", update, None)
                     took = time.perf_counter() - started
                     latencies.append(took)
                     i += 1
@@ -107,10 +115,10 @@ def main() -> None:
         f"{args.rooms} rooms x {args.rate:g} appends/s, {args.seconds:g} s, event loop busy"
         f" {args.busy:.0%}; medians of {args.repeats} runs"
     )
-    results: dict[str, list[dict[str, float]]] = {"statement": [], "script": []}
+    results: dict[str, list[dict[str, float]]] = {form: [] for form in FORMS}
     for _ in range(args.repeats):
-        for name in results:
-            results[name].append(asyncio.run(one_run(args, script=name == "script")))
+        for form in FORMS:
+            results[form].append(asyncio.run(one_run(args, form)))
     print(f"{'form':10} {'p50 ms':>8} {'p99 ms':>8} {'writes':>7} {'ms/write':>9}")
     med = {
         name: {key: median(run[key] for run in runs) for key in runs[0]}
@@ -118,11 +126,13 @@ def main() -> None:
     }
     for name, m in med.items():
         print(f"{name:10} {m['p50']:8.2f} {m['p99']:8.2f} {m['writes']:7.0f} {m['write_ms']:9.2f}")
-    ours, base = med["statement"], med["script"]
-    print(
-        f"{'ratio':10} {ours['p50'] / base['p50']:7.2f}x {ours['p99'] / base['p99']:7.2f}x"
-        f" {'':7} {ours['write_ms'] / base['write_ms']:8.2f}x  (statement/script)"
-    )
+    base = med["thread"]
+    for form in FORMS[:-1]:
+        ours = med[form]
+        print(
+            f"{'ratio':10} {ours['p50'] / base['p50']:7.2f}x {ours['p99'] / base['p99']:7.2f}x"
+            f" {'':7} {ours['write_ms'] / base['write_ms']:8.2f}x  ({form}/thread)"
+        )
 
 
 if __name__ == "__main__":
