@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from anyio import TASK_STATUS_IGNORED
+from anyio.abc import TaskStatus
 from pycrdt import Doc, Map, Text, TransactionEvent
 from pycrdt import get_update as missing_from
 from pycrdt.websocket import YRoom
@@ -65,6 +67,17 @@ class _Pending:
     reply_to: Peer | None = None
 
 
+class _NoAwareness:
+    """Stands in for `YRoom`'s pycrdt `Awareness`, which this room never uses (presence
+    is `Presence`): it kept a task in every room, waking every 3 s."""
+
+    async def start(self, *, task_status: TaskStatus[None] = TASK_STATUS_IGNORED) -> None:
+        task_status.started()
+
+    async def stop(self) -> None:
+        pass
+
+
 class DocRoom(YRoom):
     """The room of one session. Started by `RoomRegistry`, never by hand."""
 
@@ -79,6 +92,7 @@ class DocRoom(YRoom):
         stats: RoomStats,
     ) -> None:
         super().__init__(ready=False, log=log)
+        self.awareness = _NoAwareness()  # type: ignore[assignment]
         self.session_id = session_id
         self.store = store
         self.max_code_bytes = max_code_bytes

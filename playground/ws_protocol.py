@@ -207,6 +207,8 @@ def websocket_protocol(min_bytes: int | None) -> type[WebSocketsSansIOProtocol]:
     with None, no compression)."""
 
     keepalive: _Keepalive | None = None
+    # Negotiation settings only, no state: one factory serves every connection.
+    deflate = ThresholdDeflateFactory(min_bytes) if min_bytes is not None else None
 
     class PlaygroundWebSocketProtocol(WebSocketsSansIOProtocol):
         keepalive_slot = 0
@@ -221,9 +223,9 @@ def websocket_protocol(min_bytes: int | None) -> type[WebSocketsSansIOProtocol]:
             super().__init__(config, server_state, app_state, _loop)
             self._receiver: Receiver = _ignore
             self._keepalive: _Keepalive | None = None
-            if min_bytes is not None:
+            if deflate is not None:
                 self.conn = ServerProtocol(
-                    extensions=[ThresholdDeflateFactory(min_bytes)],
+                    extensions=[deflate],
                     max_size=config.ws_max_size,
                     logger=self.conn.logger,
                 )
@@ -264,6 +266,16 @@ def websocket_protocol(min_bytes: int | None) -> type[WebSocketsSansIOProtocol]:
                 extensions: dict[str, Any] = self.scope["extensions"]
                 extensions[SEND_NOW] = self.send_now
                 extensions[RECEIVE_INTO] = self.receive_into
+
+        async def send(self, message: Any) -> None:
+            await super().send(message)
+            if self.handshake_complete and getattr(self, "response", None) is not None:
+                # uvicorn keeps the handshake's request and response (with their headers,
+                # ~40 objects) for the connection's life, and so does websockets' parser
+                # for the request; every full garbage collection walks them. Nothing
+                # reads them after the handshake: the scope has its own copy.
+                self.request.headers.clear()
+                del self.request, self.response
 
         def receive_into(self, receiver: Receiver) -> None:
             """Hands every message from now on to `receiver` as it is parsed, after the
