@@ -67,8 +67,6 @@ class StoreStats:
     append_batches: int = 0
     write_seconds_sum: float = 0.0
     write_count: int = 0
-    checkpoints: int = 0
-    checkpoint_seconds_sum: float = 0.0
 
 
 # Inline writes carry at most this many bytes of values; larger ones go to the thread.
@@ -276,10 +274,7 @@ class Store:
             if row is not None and row[1] == row[2] and writes == self._inline_writes:
                 return  # nothing was written meanwhile: all copied
             async with self._write_lock:
-                started = time.perf_counter()
                 await conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                self.stats.checkpoint_seconds_sum += time.perf_counter() - started
-                self.stats.checkpoints += 1
         except sqlite3.Error as exc:
             log.warning("WAL checkpoint failed: %s", exc)
 

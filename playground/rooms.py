@@ -281,6 +281,7 @@ class DocRoom(YRoom):
             self._summary_at = time.monotonic()
         except StoreError as exc:
             log.warning("session %s: storing its summary failed: %s", self.session_id, exc)
+            self._changed_at = time.monotonic()  # try again after another quiet spell
 
     # -- server-side edits -----------------------------------------------------------
 

@@ -14,6 +14,7 @@ from pycrdt import Doc, Text
 
 from crdt_store import Store
 from playground import rooms
+from playground.errors import StoreError
 from playground.peers import Peer
 from playground.protocol import SYNC_UPDATE, decode_message, sync_message
 from playground.room_registry import RoomRegistry
@@ -123,3 +124,47 @@ async def test_updates_are_stored_before_delivery_at_once_or_queued_and_stay_in_
         for wire in (ada_wire, bob_wire):
             wire.push(None)
         await asyncio.gather(*serving)
+
+
+async def test_a_failing_summary_write_is_retried_after_a_quiet_spell_not_in_a_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rooms, "SUMMARY_QUIET_S", 0.1)
+    async with (
+        Store(tmp_path / "db.sqlite") as store,
+        RoomRegistry(
+            store, idle_seconds=60, keepalive_seconds=60, max_code_bytes=1 << 16, snapshot_every=50
+        ) as registry,
+    ):
+        initial = registry.new_document("python", "t", "")
+        await store.create_session(
+            "s1", title="t", language="python", code="", initial_update=initial
+        )
+        wire = HandTransport()
+        serving = asyncio.create_task(registry.serve(Peer(wire, path="s1", queue_size=64)))
+        await until(lambda: "s1" in registry.rooms and registry.rooms["s1"].peers)
+        room = registry.rooms["s1"]
+        typist = Typist(initial)
+        typist.type(wire, "a")
+        await room.flush()
+        await until(lambda: not room._summary_stale)
+
+        attempts = 0
+        store_summary = store.update_summary
+
+        async def failing(session_id: str, summary: Any) -> None:
+            nonlocal attempts
+            attempts += 1
+            raise StoreError("disk I/O error")
+
+        monkeypatch.setattr(store, "update_summary", failing)
+        typist.type(wire, "b")
+        await asyncio.sleep(0.5)  # the loop runs: no retry without a pause
+        assert 1 <= attempts <= 6
+        monkeypatch.setattr(store, "update_summary", store_summary)
+        await until(lambda: not room._summary_stale)
+        listed, _ = await store.list_sessions(q="ab")
+        assert [s.id for s in listed] == ["s1"]
+
+        wire.push(None)
+        await serving
