@@ -133,6 +133,12 @@ def test_home_and_first_visit(server: ServerProcess) -> None:
     run_scenario(server, "home")
 
 
+def test_history_downloads_and_imports_as_a_new_session(server: ServerProcess) -> None:
+    """The download button on a session page saves its history; the home page's Import
+    opens that file as a new session with the same code and every edit."""
+    run_scenario(server, "archive")
+
+
 def test_view_link_is_read_only(server: ServerProcess) -> None:
     """Edit link and view link side by side: the viewer sees edits and presence live, but
     typing and Run change nothing anywhere; each can share what it holds; a wrong token is

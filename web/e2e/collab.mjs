@@ -4,6 +4,8 @@
 //   offline - the server goes away while both keep editing, one reloads offline, then
 //             the server comes back: both converge with nothing duplicated
 //   home    - session list, search, create dialog, first-visit tour, narrow width
+//   archive - a session's history downloaded from its page and imported from the home
+//             page: a new session with the same code and the same edits
 // Exits non-zero on failure; screenshots go to --artifacts.
 import {
   api,
@@ -380,6 +382,54 @@ async function home(browser) {
   await newcomer.context.close();
 }
 
-const scenarios = { collab, run, offline, home };
+async function archive(browser) {
+  const original = await api(args.base, "POST", "/api/sessions", {
+    language: "python",
+    title: "Archived lesson",
+    code: "print('first')\n",
+  });
+  const ada = await person(browser, "Ada", "#e5484d");
+  const { page } = ada;
+  await page.goto(`${args.base}/s/${original.id}`);
+  await waitForStatus(page, "connected");
+  await caretToEnd(page);
+  await page.keyboard.type("print('typed in the browser')");
+  await waitFor("the edit to reach the server", async () => {
+    const stored = await api(args.base, "GET", `/api/sessions/${original.id}`);
+    return stored.code.includes("typed in the browser");
+  });
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.click('[data-testid="export-button"]'),
+  ]);
+  check(
+    download.suggestedFilename() === `session-${original.id}.json`,
+    `the file is named after the session: ${download.suggestedFilename()}`,
+  );
+  const file = `${A}/archive-${original.id}.json`;
+  await download.saveAs(file);
+  const editsBefore = (
+    await api(args.base, "GET", `/api/sessions/${original.id}/timeline`)
+  ).events.filter((e) => e.kind === "edit").length;
+
+  await page.goto(`${args.base}/`);
+  await page.waitForSelector('[data-testid="session-list"]');
+  await page.setInputFiles('[data-testid="import-file"]', file);
+  await page.waitForURL(
+    (url) => url.pathname.startsWith("/s/") && !url.pathname.endsWith(original.id),
+  );
+  await waitForStatus(page, "connected");
+  await waitForText(page, "typed in the browser");
+  check((await editorText(page)).includes("print('first')"), "the imported code is whole");
+  const copy = new URL(page.url()).pathname.split("/").pop();
+  const editsAfter = (await api(args.base, "GET", `/api/sessions/${copy}/timeline`)).events.filter(
+    (e) => e.kind === "edit",
+  ).length;
+  check(editsAfter === editsBefore, `every edit came along (${editsAfter} of ${editsBefore})`);
+  await shot(page, A, "imported");
+  await ada.context.close();
+}
+
+const scenarios = { collab, run, offline, home, archive };
 
 await runScenario(args, scenarios);

@@ -34,6 +34,33 @@ describe("ApiClient", () => {
     expect(JSON.parse(String(calls[0]?.init.body))).toEqual({ language: "python", title: "t" });
   });
 
+  it("downloads a session's history file and imports one as it is", async () => {
+    const history = JSON.stringify({ format: "playground-session", updates: [] });
+    const { client, calls } = server((url) =>
+      url.endsWith("/export")
+        ? new Response(history, { headers: { "content-type": "application/json" } })
+        : json({ id: "b", title: "t", language: "python", created_at: 1, updated_at: 1 }, 201),
+    );
+    const file = await client.exportSession("a/b");
+    expect(calls[0]?.url).toBe("/api/sessions/a%2Fb/export");
+    expect(await file.text()).toBe(history);
+
+    const created = await client.importSession(file);
+    expect(created.id).toBe("b");
+    expect(calls[1]?.url).toBe("/api/sessions/import");
+    expect(calls[1]?.init.method).toBe("POST");
+    expect(calls[1]?.init.body).toBe(file); // sent as it is, not re-encoded
+    expect(calls[1]?.init.headers).toMatchObject({ "content-type": "application/json" });
+  });
+
+  it("reports a refused import with the server's reason", async () => {
+    const { client } = server(() =>
+      json({ error: { code: "payload_too_large", message: "the file is over the limit" } }, 413),
+    );
+    const err = await client.importSession(new Blob(["{}"])).catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 413, code: "payload_too_large" });
+  });
+
   it("turns the contract's error body into an ApiError", async () => {
     const { client } = server(() =>
       json({ error: { code: "not_found", message: "No such session." } }, 404),

@@ -73,20 +73,30 @@ export class ApiClient {
     return new ApiClient(this.base, this.fetchImpl, credentials);
   }
 
-  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /** A successful response; `body` is sent as JSON, or `file` (JSON already) as it is. */
+  private async fetchOk(
+    method: string,
+    path: string,
+    { body, file }: { body?: unknown; file?: Blob } = {},
+  ): Promise<Response> {
     let res: Response;
     const headers = authHeaders(this.credentials);
-    if (body !== undefined) headers["content-type"] = "application/json";
+    if (body !== undefined || file !== undefined) headers["content-type"] = "application/json";
     try {
       res = await this.fetchImpl(this.base + path, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: file ?? (body === undefined ? undefined : JSON.stringify(body)),
       });
     } catch {
       throw new ApiError(0, "network_error", "The server could not be reached.");
     }
     if (!res.ok) throw await readError(res);
+    return res;
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await this.fetchOk(method, path, { body });
     if (res.status === 204) return undefined as T;
     return (await res.json()) as T;
   }
@@ -123,6 +133,17 @@ export class ApiClient {
 
   deleteSession(id: string): Promise<void> {
     return this.request("DELETE", `/api/sessions/${enc(id)}`);
+  }
+
+  /** The session's whole history (every edit and run) as one file `importSession` takes. */
+  async exportSession(id: string): Promise<Blob> {
+    return (await this.fetchOk("GET", `/api/sessions/${enc(id)}/export`)).blob();
+  }
+
+  /** A new session from an exported file, sent as it is. */
+  async importSession(file: Blob): Promise<CreatedSession> {
+    const res = await this.fetchOk("POST", "/api/sessions/import", { file });
+    return (await res.json()) as CreatedSession;
   }
 
   async sessionRuns(id: string): Promise<Run[]> {

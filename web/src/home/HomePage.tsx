@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { navigate } from "../app/router";
 import { useLanguages } from "../app/useLanguages";
 import {
@@ -10,7 +10,7 @@ import {
   setAdminToken,
 } from "../client/access";
 import { ApiError, api } from "../client/api";
-import type { Language, Session } from "../client/types";
+import type { CreatedSession, Language, Session } from "../client/types";
 import { sessionPath } from "../client/urls";
 import { Icon } from "../components/Icon";
 import { ThemeToggle } from "../components/ThemeToggle";
@@ -73,12 +73,22 @@ export function HomePage() {
     setAdmin(token);
   };
 
-  const create = async (input: { title: string; language: string; code: string }) => {
-    const s = await homeApi.createSession(input);
+  const open = (s: CreatedSession) => {
     // The creator keeps the edit link: the session list opens it with it later.
     const token = s.links ? linkToken(s.links.edit) : null;
     if (token) rememberToken(s.id, token, "edit");
     navigate(sessionPath(s.id, token));
+  };
+  const create = async (input: { title: string; language: string; code: string }) => {
+    open(await homeApi.createSession(input));
+  };
+  const importPicker = useRef<HTMLInputElement>(null);
+  const importFile = async (file: File) => {
+    try {
+      open(await homeApi.importSession(file));
+    } catch (err) {
+      toast("error", "Could not import the session", (err as Error).message);
+    }
   };
   const startSample = (l: Language) =>
     create({ title: `${l.name} sample`, language: l.id, code: l.template }).catch((err: Error) =>
@@ -118,6 +128,28 @@ export function HomePage() {
             <Icon name="lock" /> Lock
           </button>
         )}
+        <input
+          ref={importPicker}
+          type="file"
+          accept=".json,application/json"
+          hidden
+          data-testid="import-file"
+          onChange={(e) => {
+            const file = e.target.files?.[0];
+            e.target.value = "";
+            if (file) void importFile(file);
+          }}
+        />
+        <button
+          type="button"
+          className="btn ghost"
+          onClick={() => importPicker.current?.click()}
+          disabled={needsAdmin}
+          title="Open a session from a file downloaded from a session's page"
+          data-testid="import-session"
+        >
+          <Icon name="upload" /> Import
+        </button>
         <button
           type="button"
           className="btn primary"

@@ -18,7 +18,7 @@ import { RunPanel } from "./RunPanel";
 import { SettingsPanel } from "./SettingsPanel";
 import type { ShareLinks } from "./SharePopover";
 import { ShortcutsHelp } from "./ShortcutsHelp";
-import { errorToast, useSessionKeys } from "./sessionActions";
+import { errorToast, saveFile, useSessionKeys } from "./sessionActions";
 import { Terminal } from "./Terminal";
 import { TopBar, VIEW_ONLY_HINT } from "./TopBar";
 import { Tour } from "./Tour";
@@ -106,6 +106,12 @@ function SessionView({ id, token }: { id: string; token: string | null }) {
       .renameSession(id, t)
       .catch((err: Error) => toast("error", "Could not rename the session", err.message));
   };
+  const exportHistory = () => {
+    sessionApi
+      .exportSession(id)
+      .then((file) => saveFile(file, `session-${id}.json`))
+      .catch((err: Error) => toast("error", "Could not download the history", err.message));
+  };
   const links = data.detail?.links;
   const shareLinks: ShareLinks = viewOnly
     ? { view: shareLink(id, token) }
@@ -154,6 +160,7 @@ function SessionView({ id, token }: { id: string; token: string | null }) {
         onSettings={() => setOverlay(overlay === "settings" ? null : "settings")}
         onHelp={() => setOverlay("help")}
         onReplay={data.hasTimeline ? () => setOverlay("replay") : null}
+        onExport={exportHistory}
       />
       {doc.state === "offline" && (
         <div className="offline-banner" role="status">

@@ -1,4 +1,4 @@
-import { render, screen } from "@testing-library/react";
+import { cleanup, render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import type { Peer } from "../client/presence";
@@ -35,6 +35,7 @@ function setup(viewOnly: boolean) {
     onSettings: vi.fn(),
     onHelp: vi.fn(),
     onReplay: null,
+    onExport: vi.fn(),
   };
   render(<TopBar {...props} />);
   return props;
@@ -69,5 +70,14 @@ describe("TopBar access", () => {
     await userEvent.clear(input);
     await userEvent.type(input, "Renamed{Enter}");
     expect(props.onRename).toHaveBeenCalledWith("Renamed");
+  });
+
+  it("anyone who can read the session can download its history", async () => {
+    for (const viewOnly of [true, false]) {
+      const props = setup(viewOnly);
+      await userEvent.click(screen.getByRole("button", { name: "Download the history" }));
+      expect(props.onExport).toHaveBeenCalledTimes(1);
+      cleanup();
+    }
   });
 });

@@ -26,6 +26,7 @@ interface TopBarProps {
   onSettings: () => void;
   onHelp: () => void;
   onReplay: (() => void) | null;
+  onExport: () => void;
 }
 
 export function TopBar(props: TopBarProps) {
@@ -124,6 +125,16 @@ export function TopBar(props: TopBarProps) {
         onCopied={props.onCopied}
         onCopyFailed={props.onCopyFailed}
       />
+      <button
+        type="button"
+        className="btn icon-btn"
+        onClick={props.onExport}
+        aria-label="Download the history"
+        title="Download the whole history (every edit and run) as a file"
+        data-testid="export-button"
+      >
+        <Icon name="download" />
+      </button>
       <button
         type="button"
         className="btn icon-btn"

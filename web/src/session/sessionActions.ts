@@ -37,6 +37,19 @@ export async function copyText(text: string): Promise<void> {
   if (!ok) throw new Error("copy failed");
 }
 
+/** Hands `blob` to the browser as a download called `name`. */
+export function saveFile(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  // Revoked once the click has been handled: the download keeps its own reference.
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
 function typingInField(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
   if (!el) return false;
