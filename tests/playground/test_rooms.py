@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -63,21 +65,35 @@ async def until(condition: Any, timeout: float = 10.0) -> None:
             await asyncio.sleep(0.01)
 
 
-async def test_updates_are_stored_before_delivery_at_once_or_queued_and_stay_in_order(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(rooms, "SUMMARY_QUIET_S", 0.2)
-    path = tmp_path / "db.sqlite"
+@asynccontextmanager
+async def session_s1(
+    path: Path, *, snapshot_every: int
+) -> AsyncIterator[tuple[Store, RoomRegistry, bytes]]:
+    """A store and a room registry over it, with session "s1" created (its first update
+    is yielded too), but no room loaded yet."""
     async with (
         Store(path) as store,
         RoomRegistry(
-            store, idle_seconds=60, keepalive_seconds=60, max_code_bytes=1 << 16, snapshot_every=3
+            store,
+            idle_seconds=60,
+            keepalive_seconds=60,
+            max_code_bytes=1 << 16,
+            snapshot_every=snapshot_every,
         ) as registry,
     ):
         initial = registry.new_document("python", "t", "")
         await store.create_session(
             "s1", title="t", language="python", code="", initial_update=initial
         )
+        yield store, registry, initial
+
+
+async def test_updates_are_stored_before_delivery_at_once_or_queued_and_stay_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rooms, "SUMMARY_QUIET_S", 0.2)
+    path = tmp_path / "db.sqlite"
+    async with session_s1(path, snapshot_every=3) as (store, registry, initial):
         ada_wire, bob_wire = HandTransport(), CheckingTransport(path)
         ada, bob = (
             Peer(ada_wire, path="s1", queue_size=64),
@@ -130,16 +146,7 @@ async def test_a_failing_summary_write_is_retried_after_a_quiet_spell_not_in_a_l
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(rooms, "SUMMARY_QUIET_S", 0.1)
-    async with (
-        Store(tmp_path / "db.sqlite") as store,
-        RoomRegistry(
-            store, idle_seconds=60, keepalive_seconds=60, max_code_bytes=1 << 16, snapshot_every=50
-        ) as registry,
-    ):
-        initial = registry.new_document("python", "t", "")
-        await store.create_session(
-            "s1", title="t", language="python", code="", initial_update=initial
-        )
+    async with session_s1(tmp_path / "db.sqlite", snapshot_every=50) as (store, registry, initial):
         wire = HandTransport()
         serving = asyncio.create_task(registry.serve(Peer(wire, path="s1", queue_size=64)))
         await until(lambda: "s1" in registry.rooms and registry.rooms["s1"].peers)
