@@ -166,16 +166,20 @@ class DocRoom(YRoom):
             else:
                 await self._wake.wait()
             self._wake.clear()
-            while self._pending:
-                batch, self._pending = self._pending, []
-                try:
-                    await self._persist(batch)
-                except NotFound:
-                    return
-                for item in batch:
-                    self._deliver(item)
+            while True:
+                while self._pending:
+                    batch, self._pending = self._pending, []
+                    try:
+                        await self._persist(batch)
+                    except NotFound:
+                        return
+                    for item in batch:
+                        self._deliver(item)
+                # Due after a batch, or after updates stored at once; updates that
+                # queue while it is written are stored before the room counts as idle.
                 await self._maybe_snapshot()
-            await self._maybe_snapshot()  # updates stored at once may have made one due
+                if not self._pending:
+                    break
             self._idle.set()
 
     # -- capture and delivery --------------------------------------------------------

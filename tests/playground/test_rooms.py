@@ -175,3 +175,42 @@ async def test_a_failing_summary_write_is_retried_after_a_quiet_spell_not_in_a_l
 
         wire.push(None)
         await serving
+
+
+async def test_flush_waits_for_updates_that_arrive_while_a_snapshot_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A snapshot made due by updates stored at once is written by the room's writer;
+    updates that queue meanwhile are stored before `flush` (unload, shutdown, API reads)
+    returns."""
+    async with session_s1(tmp_path / "db.sqlite", snapshot_every=3) as (store, registry, initial):
+        wire = HandTransport()
+        serving = asyncio.create_task(registry.serve(Peer(wire, path="s1", queue_size=64)))
+        await until(lambda: "s1" in registry.rooms and registry.rooms["s1"].peers)
+        room = registry.rooms["s1"]
+        typist = Typist(initial)
+        typist.type(wire, "a")  # queued (it carries the summary): seq 2
+        await room.flush()
+
+        writing, gate = asyncio.Event(), asyncio.Event()
+        save_snapshot = store.save_snapshot
+
+        async def slow_snapshot(session_id: str, seq: int, state: bytes) -> None:
+            async with store._write_lock:  # as a large snapshot written on the thread does
+                writing.set()
+                await gate.wait()
+            await save_snapshot(session_id, seq, state)
+
+        monkeypatch.setattr(store, "save_snapshot", slow_snapshot)
+        typist.type(wire, "b")  # stored at once (seq 3): the snapshot falls due
+        await asyncio.wait_for(writing.wait(), 5)
+        typist.type(wire, "c")  # the store is busy: queued
+        flushed = asyncio.create_task(room.flush())
+        await asyncio.sleep(0.05)
+        gate.set()
+        await flushed
+        assert room.last_seq == 4  # read before any other task runs: flush meant it
+        assert [u.seq for u in await store.updates("s1", after_seq=1)] == [2, 3, 4]
+
+        wire.push(None)
+        await serving
