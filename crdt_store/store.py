@@ -511,9 +511,9 @@ class Store:
         """(last_seq, last_t) from the database, read under the write lock (one indexed
         row: inline)."""
         sql = "SELECT last_seq, last_t FROM sessions WHERE id = ?"
+        if self._inline is None:
+            raise RuntimeError("Store is not open")
         try:
-            if self._inline is None:
-                raise RuntimeError("Store is not open")
             row = self._inline.execute(sql, (session_id,)).fetchone()
         except sqlite3.OperationalError:
             async with self.writer.execute(sql, (session_id,)) as cur:

@@ -73,19 +73,19 @@ export function HomePage() {
     setAdmin(token);
   };
 
-  const open = (s: CreatedSession) => {
+  const openCreated = (s: CreatedSession) => {
     // The creator keeps the edit link: the session list opens it with it later.
     const token = s.links ? linkToken(s.links.edit) : null;
     if (token) rememberToken(s.id, token, "edit");
     navigate(sessionPath(s.id, token));
   };
   const create = async (input: { title: string; language: string; code: string }) => {
-    open(await homeApi.createSession(input));
+    openCreated(await homeApi.createSession(input));
   };
   const importPicker = useRef<HTMLInputElement>(null);
   const importFile = async (file: File) => {
     try {
-      open(await homeApi.importSession(file));
+      openCreated(await homeApi.importSession(file));
     } catch (err) {
       toast("error", "Could not import the session", (err as Error).message);
     }
