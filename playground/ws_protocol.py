@@ -277,6 +277,32 @@ def websocket_protocol(min_bytes: int | None) -> type[WebSocketsSansIOProtocol]:
                 self.request.headers.clear()
                 del self.request, self.response
 
+        def shutdown(self) -> None:
+            """uvicorn's graceful shutdown closes the socket at once, dropping whatever
+            the client sent that this loop has not read yet: for a document socket,
+            updates the client believes sent. Those are read and handled first (the
+            rooms store them before the process exits)."""
+            if isinstance(self.queue, _PushQueue) and not self.close_sent:
+                self._read_waiting()
+            super().shutdown()
+
+        def _read_waiting(self) -> None:
+            sock = self.transport.get_extra_info("socket")
+            if sock is None or self.transport.is_closing():
+                return
+            waiting = sock.dup()  # the same socket; the transport offers no read of its own
+            try:
+                waiting.setblocking(False)
+                for _ in range(64):  # at most 4 MiB: a shutdown is not held up for long
+                    data = waiting.recv(65536)
+                    if not data:
+                        break
+                    self.data_received(data)
+            except OSError:
+                pass  # nothing more waiting (BlockingIOError), or the peer is gone
+            finally:
+                waiting.close()
+
         def receive_into(self, receiver: Receiver) -> None:
             """Hands every message from now on to `receiver` as it is parsed, after the
             ones already waiting in the ASGI queue."""
