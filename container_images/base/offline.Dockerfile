@@ -4,8 +4,9 @@
 # `files/` (a copy of the language folder's `files/`, possibly empty).
 ARG BASE
 FROM ${BASE}
+# `set -e`: a failed install must fail the build, not leave a labelled image.
 RUN --mount=type=bind,source=debs,target=/tmp/debs \
-    set -- /tmp/debs/*.deb; \
+    set -e; set -- /tmp/debs/*.deb; \
     if [ -e "$1" ]; then apt-get install -y --no-install-recommends "$@"; fi; \
     rm -rf /var/cache/apt/* /var/log/apt /var/log/dpkg.log
 COPY files/ /opt/playground/

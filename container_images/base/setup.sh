@@ -24,6 +24,9 @@ path-include=/usr/share/locale/locale.alias
 path-exclude=/usr/share/lintian/*
 CFG
 rm -rf /usr/share/man/* /usr/share/info/* /usr/share/lintian/*
+# Some postinst scripts (openjdk's) register man pages as alternatives and fail
+# when the directory of the link is missing.
+mkdir -p /usr/share/man/man1
 find /usr/share/doc -mindepth 1 -not -name copyright -not -type d -delete 2>/dev/null || true
 find /usr/share/locale -mindepth 1 -maxdepth 1 -not -name locale.alias -exec rm -rf {} + \
   2>/dev/null || true
