@@ -10,5 +10,7 @@ RUN --mount=type=bind,source=debs,target=/tmp/debs \
     if [ -e "$1" ]; then apt-get install -y --no-install-recommends "$@"; fi; \
     rm -rf /var/cache/apt/* /var/log/apt /var/log/dpkg.log
 COPY files/ /opt/playground/
+# A language may finish its layer with `files/setup.sh` (as root, still offline).
+RUN if [ -f /opt/playground/setup.sh ]; then sh /opt/playground/setup.sh; fi
 USER 10001:10001
 WORKDIR /sandbox
