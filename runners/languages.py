@@ -1,7 +1,9 @@
 """The language registry: one declarative entry per language.
 
 Adding a language is one `Language` entry here plus one folder
-`container_images/<id>/` (a `packages` list of Debian packages and a `Dockerfile`).
+`container_images/<id>/` (a `packages` list of Debian packages and a `Dockerfile`;
+optionally `files/`, copied to `/opt/playground/`, with a `setup.sh` that runs at
+the end of the build).
 Commands run inside the image with `/sandbox` (the run's tmpfs work dir) as the
 current directory; the program's source is written to `/sandbox/<source>`.
 A compile step that fails ends the run with its exit code: compiler errors are
@@ -41,6 +43,19 @@ _HOME_ENV = {"HOME": "/sandbox", "TMPDIR": "/tmp"}
 def _env(**extra: str) -> Mapping[str, str]:
     return MappingProxyType({**_HOME_ENV, **extra})
 
+
+# Both JVMs (javac's and the program's): the serial collector (least memory, fewest
+# threads under the pids limit, whatever the CPU quota), no hsperfdata file in /tmp,
+# and three quarters of the memory limit as heap instead of a quarter.
+_JVM_FLAGS = ("-XX:+UseSerialGC", "-XX:-UsePerfData", "-XX:MaxRAMPercentage=75")
+# javac's own classes come from an archive made at image build
+# (container_images/java/files/setup.sh); C1 only, since a compile is over before C2
+# would pay off.
+_JAVAC_FLAGS = (
+    *_JVM_FLAGS,
+    "-XX:SharedArchiveFile=/opt/playground/javac.jsa",
+    "-XX:TieredStopAtLevel=1",
+)
 
 LANGUAGES: tuple[Language, ...] = (
     Language(
@@ -129,6 +144,20 @@ LANGUAGES: tuple[Language, ...] = (
         '\tfmt.Println("Hello, world!")\n}\n',
         # The Go tool needs a writable cache; the root filesystem is read-only.
         env=_env(GOCACHE="/tmp/go-cache", GOPATH="/tmp/go", CGO_ENABLED="0", GO111MODULE="off"),
+    ),
+    Language(
+        id="java",
+        name="Java",
+        source="Main.java",
+        compile=("javac", *(f"-J{flag}" for flag in _JAVAC_FLAGS), "Main.java"),
+        # Full tiered compilation: C2 pays off on compute loops. The JVM's own warnings
+        # ("Failed to start thread" at the pids limit) go to stderr, not stdout.
+        run=("java", *_JVM_FLAGS, "-Xlog:disable", "-Xlog:all=warning:stderr", "-cp", ".", "Main"),
+        version="java --version",
+        template="public class Main {\n    public static void main(String[] args) {\n"
+        '        System.out.println("Hello, world!");\n    }\n}\n',
+        # javac reads and java writes in the locale's charset, US-ASCII without one.
+        env=_env(LANG="C.UTF-8"),
     ),
     Language(
         id="bash",

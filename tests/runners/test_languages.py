@@ -19,6 +19,7 @@ BROKEN = {
     "go": "package main\n\nfunc main() { undefinedName() }\n",
     "bash": "echo before\nif then fi\n",
     "ruby": "puts 'unclosed\n",
+    "java": 'public class Main {\n    public static void main(String[] a) { int n = "no"; }\n}\n',
 }
 
 ECHO = {
@@ -38,12 +39,16 @@ ECHO = {
     "\tfmt.Print(strings.ToUpper(s))\n}\n",
     "bash": 'read -r line\necho "${line^^}"\n',
     "ruby": "puts gets.upcase\n",
+    "java": "import java.io.*;\n\npublic class Main {\n"
+    "    public static void main(String[] args) throws IOException {\n"
+    "        BufferedReader in = new BufferedReader(new InputStreamReader(System.in));\n"
+    "        System.out.println(in.readLine().toUpperCase());\n    }\n}\n",
 }
 
 
 def test_every_language_has_broken_and_echo_programs() -> None:
     ids = {lang.id for lang in LANGUAGES}
-    assert {"python", "javascript", "typescript", "c", "cpp", "rust", "go", "bash"} <= ids
+    assert {"python", "javascript", "typescript", "c", "cpp", "rust", "go", "java", "bash"} <= ids
     assert set(BROKEN) == ids == set(ECHO)
 
 
