@@ -35,14 +35,21 @@ class _Server(uvicorn.Server):
 
 
 def serve(settings: Settings) -> int:
-    from .app import create_app
-
     # The database thread needs the GIL for a moment between SQLite calls; with the
     # default 5 ms switch interval a busy event loop made every write transaction wait
     # several of those (37 ms per commit under load in bench/rooms.py).
     sys.setswitchinterval(0.0005)
 
     logs.configure(settings.log_level)
+    server = make_server(settings)
+    asyncio.run(server.serve())
+    return 0 if server.started else 1
+
+
+def make_server(settings: Settings) -> uvicorn.Server:
+    """The app on uvicorn with the playground's WebSocket protocol, not yet started."""
+    from .app import create_app
+
     config = uvicorn.Config(
         create_app(settings),
         host=settings.host,
@@ -60,9 +67,7 @@ def serve(settings: Settings) -> int:
         access_log=False,
         log_config=None,
     )
-    server = _Server(config)
-    asyncio.run(server.serve())
-    return 0 if server.started else 1
+    return _Server(config)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

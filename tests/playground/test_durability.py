@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
+import socket
+import struct
+import termios
 import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
 import httpx
+import uvicorn
+from pycrdt import Doc, Text, TransactionEvent
 
-from tests.conftest import NodeClient, ServerProcess, start_client
+from playground.cli import make_server
+from playground.protocol import SYNC_STEP1, SYNC_STEP2, SYNC_UPDATE, sync_message
+from playground.settings import Settings
+from tests.conftest import NodeClient, ServerProcess, free_port, start_client
+from tests.raw_socket import RawSocket
 from tests.yjs_client import PyClient
 
 
@@ -105,6 +119,85 @@ async def test_sigterm_with_clients_connected_flushes_and_exits_0(
     server.start()
     expected = "".join(f"{i}," for i in range(200))
     assert stored_code(server, session["id"]) == expected
+
+
+@contextlib.asynccontextmanager
+async def _in_process(settings: Settings) -> AsyncIterator[uvicorn.Server]:
+    """The server on this test's event loop, started; stopped as SIGTERM would."""
+    server = make_server(settings)
+    serving = asyncio.create_task(server.serve())
+    while not server.started:  # uvicorn offers no event to wait on
+        assert not serving.done(), "the server did not start"
+        await asyncio.sleep(0.01)
+    try:
+        yield server
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(serving, 20)
+
+
+def _unread_bytes(sock: Any) -> int:
+    """Bytes waiting in `sock`'s receive buffer."""
+    return struct.unpack("i", fcntl.ioctl(sock.fileno(), termios.FIONREAD, b"\0\0\0\0"))[0]
+
+
+async def test_shutdown_stores_updates_that_arrived_but_were_not_read_yet(
+    tmp_path: Path,
+) -> None:
+    """uvicorn's graceful shutdown closes each socket at once. Updates already in a
+    socket's receive buffer, not yet read by the event loop, are ones the client
+    believes sent: they are read and stored before the socket closes. The server runs
+    in this process so the frames can be made to arrive between two loop turns."""
+    settings = Settings(
+        db=tmp_path / "p.db",
+        port=free_port(),
+        pool_size=0,
+        ws_ping_interval_s=0,  # this client answers no pings
+        log_level="error",
+    )
+    async with _in_process(settings) as server:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.port}") as http:
+            created = await http.post("/api/sessions", json={"language": "python", "code": ""})
+        session_id = created.json()["id"]
+        raw, _ = await RawSocket.connect(settings.port, f"/ws/doc/{session_id}")
+        raw.send(sync_message(SYNC_STEP1, b"\x00"), compress=False)  # an empty state vector
+        await raw.sync_messages(SYNC_STEP2)  # joined: the room now reads this socket
+        [connection] = server.server_state.connections
+        server_socket = connection.transport.get_extra_info("socket")
+
+        doc: Doc[Any] = Doc()
+        code = doc.get("code", type=Text)
+        updates: list[bytes] = []
+
+        def collect(event: TransactionEvent) -> None:
+            updates.append(event.update)
+
+        doc.observe(collect)
+        for i in range(100):
+            code += f"{i},"
+        # From here to the shutdown nothing yields to the event loop: the frames wait
+        # in the server's receive buffer, unseen by the loop.
+        client_socket = raw.writer.get_extra_info("socket")
+        client_socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as browsers do
+        sent = 0
+        for update in updates:
+            message = sync_message(SYNC_UPDATE, update)
+            assert len(message) < 126
+            raw.send(message, compress=False)
+            sent += 2 + 4 + len(message)  # header, mask, payload
+        assert raw.writer.transport.get_write_buffer_size() == 0
+        deadline = time.monotonic() + 5
+        while _unread_bytes(server_socket) < sent and time.monotonic() < deadline:
+            time.sleep(0.001)  # noqa: ASYNC251 -- the loop must not run here
+        assert _unread_bytes(server_socket) == sent, "the frames never all arrived"
+        for protocol in list(server.server_state.connections):
+            protocol.shutdown()  # what uvicorn's graceful shutdown does first
+    raw.close()
+
+    base_url = f"http://127.0.0.1:{settings.port}"
+    async with _in_process(settings), httpx.AsyncClient(base_url=base_url) as http:
+        detail = (await http.get(f"/api/sessions/{session_id}")).json()
+    assert detail["code"] == str(code)
 
 
 async def test_burst_of_updates_is_stored_completely(server: ServerProcess) -> None:
