@@ -160,6 +160,20 @@ LANGUAGES: tuple[Language, ...] = (
         env=_env(LANG="C.UTF-8"),
     ),
     Language(
+        id="csharp",
+        name="C#",
+        source="main.cs",
+        # Mono's mcs (C# 7); with debug symbols an uncaught exception's stack trace
+        # names the line in main.cs.
+        compile=("mcs", "-debug", "-out:main.exe", "main.cs"),
+        run=("mono", "--debug", "main.exe"),
+        version="mcs --version",
+        template="using System;\n\nclass Program\n{\n    static void Main()\n    {\n"
+        '        Console.WriteLine("Hello, world!");\n    }\n}\n',
+        # Mono's console writes in the locale's charset ('?' for non-ASCII without one).
+        env=_env(LANG="C.UTF-8"),
+    ),
+    Language(
         id="bash",
         name="Bash",
         source="main.sh",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 import pytest
@@ -65,6 +65,33 @@ async def run(
     )
     seqs = [e.seq for e in events]
     assert seqs == list(range(len(events))), "seq must count from 0 without gaps"
+    return Ran(result, events)
+
+
+async def converse(
+    runner: RunnerService, language: str, code: str, replies: Sequence[tuple[str, str]]
+) -> Ran:
+    """Run `code` and answer it: whenever its stdout so far ends with the next
+    reply's prompt, that reply's text is fed to stdin; stdin closes after the last.
+
+    A program whose output waits in a buffer never gets its input: it runs into the
+    time limit instead.
+    """
+    control = RunControl()
+    events: list[OutputEvent] = []
+    pending = list(replies)
+
+    def on_output(event: OutputEvent) -> None:
+        events.append(event)
+        stdout = "".join(e.data for e in events if e.stream == "stdout")
+        if pending and stdout.endswith(pending[0][0]):
+            control.feed(pending.pop(0)[1].encode())
+            if not pending:
+                control.close_stdin()
+
+    result = await runner.execute(
+        runner.reserve("test"), language, code, control=control, on_output=on_output
+    )
     return Ran(result, events)
 
 

@@ -20,6 +20,7 @@ BROKEN = {
     "bash": "echo before\nif then fi\n",
     "ruby": "puts 'unclosed\n",
     "java": 'public class Main {\n    public static void main(String[] a) { int n = "no"; }\n}\n',
+    "csharp": 'class Program { static void Main() { int n = "no"; } }\n',
 }
 
 ECHO = {
@@ -43,12 +44,17 @@ ECHO = {
     "    public static void main(String[] args) throws IOException {\n"
     "        BufferedReader in = new BufferedReader(new InputStreamReader(System.in));\n"
     "        System.out.println(in.readLine().toUpperCase());\n    }\n}\n",
+    "csharp": "using System;\n\nclass Program\n{\n    static void Main()\n    {\n"
+    "        Console.WriteLine(Console.ReadLine().ToUpper());\n    }\n}\n",
 }
 
 
 def test_every_language_has_broken_and_echo_programs() -> None:
     ids = {lang.id for lang in LANGUAGES}
-    assert {"python", "javascript", "typescript", "c", "cpp", "rust", "go", "java", "bash"} <= ids
+    assert {
+        *("python", "javascript", "typescript", "c", "cpp", "rust", "go", "java", "csharp"),
+        *("bash", "ruby"),
+    } <= ids
     assert set(BROKEN) == ids == set(ECHO)
 
 

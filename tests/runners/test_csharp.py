@@ -1,0 +1,87 @@
+"""C# in the sandbox: Mono's mcs and runtime, and what the run command's flags promise."""
+
+from __future__ import annotations
+
+import pytest
+
+from runners import RunnerService
+from tests.runners.conftest import converse, run
+
+pytestmark = pytest.mark.docker
+
+
+def program(body: str, usings: str = "using System;\n") -> str:
+    """A `main.cs` whose `Main` holds `body`."""
+    return f"{usings}\nclass Program\n{{\n    static void Main()\n    {{\n{body}\n    }}\n}}\n"
+
+
+async def test_each_line_arrives_while_the_program_still_runs(runner: RunnerService) -> None:
+    code = program(
+        '        Console.WriteLine("ready");\n'
+        "        for (string line; (line = Console.ReadLine()) != null; )\n"
+        '            Console.WriteLine("got " + line);'
+    )
+    ran = await converse(
+        runner, "csharp", code, [("ready\n", "first\n"), ("got first\n", "second\n")]
+    )
+    assert ran.result.status == "ok", ran.stderr
+    assert ran.stdout == "ready\ngot first\ngot second\n"
+
+
+async def test_linq_generics_and_dynamic_compile_without_a_word(runner: RunnerService) -> None:
+    # System.Core (LINQ) and Microsoft.CSharp (dynamic) are referenced by default.
+    code = program(
+        '        var counts = new Dictionary<string, int> { ["a"] = 2, ["b"] = 1 };\n'
+        "        var squares = new List<int> { 3, 1, 2 }.OrderBy(x => x).Select(x => x * x);\n"
+        "        dynamic d = 40;\n"
+        '        Console.WriteLine(string.Join(",", squares) + " " + counts.Values.Sum() '
+        '+ " " + (d + 2));',
+        usings="using System;\nusing System.Collections.Generic;\nusing System.Linq;\n",
+    )
+    ran = await run(runner, "csharp", code)
+    assert ran.result.status == "ok", ran.stderr
+    assert (ran.stdout, ran.stderr) == ("1,4,9 3 42\n", "")
+
+
+async def test_non_ascii_source_and_output_are_utf8(runner: RunnerService) -> None:
+    code = program(
+        '        string s = "héllo ✓ 世界";\n        Console.WriteLine(s + " " + s.Length);'
+    )
+    ran = await run(runner, "csharp", code)
+    assert ran.result.status == "ok", ran.stderr
+    assert ran.stdout == "héllo ✓ 世界 10\n"
+
+
+async def test_an_uncaught_exception_names_its_line(runner: RunnerService) -> None:
+    code = program(
+        '        Console.WriteLine("before");\n        throw new InvalidOperationException("boom");'
+    )
+    ran = await run(runner, "csharp", code)
+    assert ran.result.status == "failed"
+    assert ran.result.exit_code == 1
+    assert ran.stdout == "before\n"
+    assert "System.InvalidOperationException: boom" in ran.stderr
+    throw_line = next(i for i, line in enumerate(code.splitlines(), 1) if "throw" in line)
+    assert f"/sandbox/main.cs:{throw_line}" in ran.stderr
+
+
+async def test_a_hundred_threads_fit_and_the_pids_limit_is_an_exception(
+    runner: RunnerService,
+) -> None:
+    code = program(
+        "        int n = 0;\n"
+        "        try {\n"
+        "            while (true) {\n"
+        "                var t = new Thread(() => Thread.Sleep(60000));\n"
+        "                t.IsBackground = true;\n"
+        "                t.Start();\n"
+        "                n++;\n"
+        "            }\n"
+        "        } catch (Exception) {\n"
+        '            Console.WriteLine(n >= 100 ? "at least 100 threads" : n + " threads");\n'
+        "        }",
+        usings="using System;\nusing System.Threading;\n",
+    )
+    ran = await run(runner, "csharp", code)
+    assert ran.result.status == "ok", ran.stderr
+    assert (ran.stdout, ran.stderr) == ("at least 100 threads\n", "")
