@@ -191,6 +191,16 @@ LANGUAGES: tuple[Language, ...] = (
         template='name = "world"\nputs "Hello, #{name}!"\n',
         env=_env(),
     ),
+    Language(
+        id="php",
+        name="PHP",
+        source="main.php",
+        # The CLI writes unbuffered; Debian's php.ini sends errors and warnings to stderr.
+        run=("php", "main.php"),
+        version='v=$(php --version) && echo "${v%% (*}"',
+        template='<?php\n\n$name = "world";\necho "Hello, $name!\\n";\n',
+        env=_env(),
+    ),
 )
 
 _BY_ID = {lang.id: lang for lang in LANGUAGES}

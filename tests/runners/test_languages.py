@@ -21,6 +21,7 @@ BROKEN = {
     "ruby": "puts 'unclosed\n",
     "java": 'public class Main {\n    public static void main(String[] a) { int n = "no"; }\n}\n',
     "csharp": 'class Program { static void Main() { int n = "no"; } }\n',
+    "php": "<?php\necho 'unclosed;\n",
 }
 
 ECHO = {
@@ -46,6 +47,7 @@ ECHO = {
     "        System.out.println(in.readLine().toUpperCase());\n    }\n}\n",
     "csharp": "using System;\n\nclass Program\n{\n    static void Main()\n    {\n"
     "        Console.WriteLine(Console.ReadLine().ToUpper());\n    }\n}\n",
+    "php": "<?php\necho strtoupper(fgets(STDIN));\n",
 }
 
 
@@ -53,7 +55,7 @@ def test_every_language_has_broken_and_echo_programs() -> None:
     ids = {lang.id for lang in LANGUAGES}
     assert {
         *("python", "javascript", "typescript", "c", "cpp", "rust", "go", "java", "csharp"),
-        *("bash", "ruby"),
+        *("bash", "ruby", "php"),
     } <= ids
     assert set(BROKEN) == ids == set(ECHO)
 

@@ -1,0 +1,43 @@
+"""PHP in the sandbox: the CLI's output and its diagnostics."""
+
+from __future__ import annotations
+
+import pytest
+
+from runners import RunnerService
+from tests.runners.conftest import converse, run
+
+pytestmark = pytest.mark.docker
+
+
+async def test_each_line_arrives_while_the_program_still_runs(runner: RunnerService) -> None:
+    code = (
+        '<?php\necho "ready\\n";\n'
+        'while (($line = fgets(STDIN)) !== false) {\n    echo "got $line";\n}\n'
+    )
+    ran = await converse(runner, "php", code, [("ready\n", "first\n"), ("got first\n", "second\n")])
+    assert ran.result.status == "ok", ran.stderr
+    assert ran.stdout == "ready\ngot first\ngot second\n"
+
+
+async def test_a_warning_is_on_stderr_and_the_program_goes_on(runner: RunnerService) -> None:
+    ran = await run(runner, "php", '<?php\necho "a" . $undefined . "\\n";\necho "after\\n";\n')
+    assert ran.result.status == "ok", ran.stderr
+    assert ran.stdout == "a\nafter\n"
+    assert "Warning:  Undefined variable $undefined in /sandbox/main.php on line 2" in ran.stderr
+
+
+async def test_an_uncaught_exception_is_stderr_and_failed(runner: RunnerService) -> None:
+    ran = await run(runner, "php", '<?php\necho "before\\n";\nthrow new Exception("boom");\n')
+    assert ran.result.status == "failed"
+    assert ran.result.exit_code == 255
+    assert ran.stdout == "before\n"
+    assert "Uncaught Exception: boom in /sandbox/main.php:3" in ran.stderr
+
+
+async def test_non_ascii_source_and_output_are_utf8(runner: RunnerService) -> None:
+    ran = await run(
+        runner, "php", '<?php\n$s = "héllo ✓ 世界";\necho $s, " ", iconv_strlen($s), "\\n";\n'
+    )
+    assert ran.result.status == "ok", ran.stderr
+    assert ran.stdout == "héllo ✓ 世界 10\n"
