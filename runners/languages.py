@@ -201,6 +201,17 @@ LANGUAGES: tuple[Language, ...] = (
         template='<?php\n\n$name = "world";\necho "Hello, $name!\\n";\n',
         env=_env(),
     ),
+    Language(
+        id="lua",
+        name="Lua",
+        source="main.lua",
+        # print() flushes, but io.write() to a pipe is fully buffered: a program that
+        # prompts and then reads stdin would show nothing. Line-buffered as on a terminal.
+        run=("lua5.4", "-e", 'io.stdout:setvbuf("line")', "main.lua"),
+        version='v=$(lua5.4 -v) && echo "${v%%  *}"',
+        template='local name = "world"\nprint("Hello, " .. name .. "!")\n',
+        env=_env(),
+    ),
 )
 
 _BY_ID = {lang.id: lang for lang in LANGUAGES}

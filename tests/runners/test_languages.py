@@ -22,6 +22,7 @@ BROKEN = {
     "java": 'public class Main {\n    public static void main(String[] a) { int n = "no"; }\n}\n',
     "csharp": 'class Program { static void Main() { int n = "no"; } }\n',
     "php": "<?php\necho 'unclosed;\n",
+    "lua": "print('unclosed)\n",
 }
 
 ECHO = {
@@ -48,6 +49,7 @@ ECHO = {
     "csharp": "using System;\n\nclass Program\n{\n    static void Main()\n    {\n"
     "        Console.WriteLine(Console.ReadLine().ToUpper());\n    }\n}\n",
     "php": "<?php\necho strtoupper(fgets(STDIN));\n",
+    "lua": 'io.write(io.read("L"):upper())\n',
 }
 
 
@@ -55,7 +57,7 @@ def test_every_language_has_broken_and_echo_programs() -> None:
     ids = {lang.id for lang in LANGUAGES}
     assert {
         *("python", "javascript", "typescript", "c", "cpp", "rust", "go", "java", "csharp"),
-        *("bash", "ruby", "php"),
+        *("bash", "ruby", "php", "lua"),
     } <= ids
     assert set(BROKEN) == ids == set(ECHO)
 
