@@ -212,6 +212,26 @@ LANGUAGES: tuple[Language, ...] = (
         template='local name = "world"\nprint("Hello, " .. name .. "!")\n',
         env=_env(),
     ),
+    Language(
+        id="sqlite",
+        name="SQL (SQLite)",
+        source="main.sql",
+        # A fresh in-memory database per run. The script is read by a dot-command, not
+        # from stdin, so stdin stays the program's (`.import /dev/stdin t`); -bail stops
+        # at the first error and exits with status 1.
+        run=("sqlite3", "-bail", "-box", ":memory:", ".read main.sql"),
+        version='v=$(sqlite3 --version) && echo "SQLite ${v%% *}"',
+        template="CREATE TABLE fruit (name TEXT, colour TEXT, price REAL);\n\n"
+        "INSERT INTO fruit VALUES\n"
+        "    ('apple', 'red', 0.50),\n"
+        "    ('cherry', 'red', 0.10),\n"
+        "    ('banana', 'yellow', 0.25),\n"
+        "    ('lemon', 'yellow', 0.30),\n"
+        "    ('lime', 'green', 0.35);\n\n"
+        "SELECT colour, count(*) AS fruits, round(avg(price), 2) AS avg_price\n"
+        "FROM fruit\nGROUP BY colour\nORDER BY fruits DESC, colour;\n",
+        env=_env(),
+    ),
 )
 
 _BY_ID = {lang.id: lang for lang in LANGUAGES}

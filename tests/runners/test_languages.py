@@ -23,6 +23,7 @@ BROKEN = {
     "csharp": 'class Program { static void Main() { int n = "no"; } }\n',
     "php": "<?php\necho 'unclosed;\n",
     "lua": "print('unclosed)\n",
+    "sqlite": "SELECT 1;\nSELEC 2;\n",
 }
 
 ECHO = {
@@ -50,6 +51,19 @@ ECHO = {
     "        Console.WriteLine(Console.ReadLine().ToUpper());\n    }\n}\n",
     "php": "<?php\necho strtoupper(fgets(STDIN));\n",
     "lua": 'io.write(io.read("L"):upper())\n',
+    "sqlite": "CREATE TABLE input (line TEXT);\n.import /dev/stdin input\n"
+    ".mode list\nSELECT upper(line) FROM input;\n",
+}
+
+# What a template prints, where it is not "Hello, world!".
+TEMPLATE_OUTPUT = {
+    "sqlite": "┌────────┬────────┬───────────┐\n"
+    "│ colour │ fruits │ avg_price │\n"
+    "├────────┼────────┼───────────┤\n"
+    "│ red    │ 2      │ 0.3       │\n"
+    "│ yellow │ 2      │ 0.28      │\n"
+    "│ green  │ 1      │ 0.35      │\n"
+    "└────────┴────────┴───────────┘\n",
 }
 
 
@@ -57,7 +71,7 @@ def test_every_language_has_broken_and_echo_programs() -> None:
     ids = {lang.id for lang in LANGUAGES}
     assert {
         *("python", "javascript", "typescript", "c", "cpp", "rust", "go", "java", "csharp"),
-        *("bash", "ruby", "php", "lua"),
+        *("bash", "ruby", "php", "lua", "sqlite"),
     } <= ids
     assert set(BROKEN) == ids == set(ECHO)
 
@@ -68,7 +82,7 @@ async def test_template_says_hello(runner: RunnerService, language: str) -> None
     ran = await run(runner, language, lang.template)
     assert ran.result.status == "ok", ran.stderr
     assert ran.result.exit_code == 0
-    assert ran.stdout == "Hello, world!\n"
+    assert ran.stdout == TEMPLATE_OUTPUT.get(language, "Hello, world!\n")
     assert ran.stderr == ""
 
 
