@@ -14,8 +14,13 @@ const LOADERS: Record<string, () => Promise<Extension>> = {
   rust: () => import("@codemirror/lang-rust").then((m) => m.rust()),
   go: () => import("@codemirror/lang-go").then((m) => m.go()),
   java: () => import("@codemirror/lang-java").then((m) => m.java()),
+  csharp: () => legacy(import("@codemirror/legacy-modes/mode/clike").then((m) => m.csharp)),
   bash: () => legacy(import("@codemirror/legacy-modes/mode/shell").then((m) => m.shell)),
   ruby: () => legacy(import("@codemirror/legacy-modes/mode/ruby").then((m) => m.ruby)),
+  // Text before `<?php` is HTML, as PHP itself treats it.
+  php: () => import("@codemirror/lang-php").then((m) => m.php()),
+  lua: () => legacy(import("@codemirror/legacy-modes/mode/lua").then((m) => m.lua)),
+  sqlite: () => import("@codemirror/lang-sql").then((m) => m.sql({ dialect: m.SQLite })),
 };
 
 const ALIASES: Record<string, string> = {
@@ -68,6 +73,10 @@ const LABELS: Record<string, string> = {
   bash: "Bash",
   ruby: "Ruby",
   java: "Java",
+  csharp: "C#",
+  php: "PHP",
+  lua: "Lua",
+  sqlite: "SQL",
 };
 
 export function languageLabel(id: string): string {
