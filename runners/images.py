@@ -8,8 +8,9 @@ Two routes, chosen explicitly (`--via`, default `auto`):
   language's `.deb` closure on the host once (cached in `.cache/images/<lang>/debs`);
   then `docker build --network none` each language on the base with the debs
   bind-mounted (`container_images/base/offline.Dockerfile`).
-- `registry`: the ordinary `container_images/<lang>/Dockerfile`s, for hosts that can
-  pull `debian:bookworm-slim`.
+- `registry`: for hosts that can pull `debian:bookworm-slim`: the base from
+  `container_images/base/Dockerfile`, then each language's packages installed with
+  apt (`container_images/base/language.Dockerfile`).
 
 Every image carries a `playground.recipe` label: a hash of everything it is built
 from. An image whose label matches is skipped, so a second call with nothing changed
@@ -227,10 +228,9 @@ class Builder:
             return f"{lang.id}: {exc}"
         return ""
 
-    def _dockerfile(self, lang: Language) -> Path:
-        if self.route == "offline":
-            return IMAGES_DIR / "base" / "offline.Dockerfile"
-        return IMAGES_DIR / lang.id / "Dockerfile"
+    def _dockerfile(self) -> Path:
+        name = "offline.Dockerfile" if self.route == "offline" else "language.Dockerfile"
+        return IMAGES_DIR / "base" / name
 
     def _language_recipe(self, lang: Language, base_hash: str) -> str:
         """A hash of everything the language's image is built from."""
@@ -244,7 +244,7 @@ class Builder:
         )
         parts = [base_hash, self.route, lang.version, *packages_in(folder / "packages")]
         parts += [f"{p.relative_to(folder)}:{read_text(p)}" for p in files]
-        parts.append(read_text(self._dockerfile(lang)))
+        parts.append(read_text(self._dockerfile()))
         return file_hash(parts)
 
     def _build_language(self, lang: Language, base_hash: str) -> None:
@@ -252,23 +252,27 @@ class Builder:
         folder = IMAGES_DIR / lang.id
         recipe = self._language_recipe(lang, base_hash)
         packages = packages_in(folder / "packages")
-        dockerfile = self._dockerfile(lang)
+        dockerfile = self._dockerfile()
         if not self.force and self._label(tag) == recipe:
             print(f"{tag}: up to date", flush=True)
             return
         print(f"{tag}: building", flush=True)
         previous = self._image_id(tag)
-        if self.route == "offline":
-            context = CACHE_DIR / lang.id
-            self._download_debs(lang.id, packages, context / "debs", base_hash)
-            if (context / "files").exists():
-                shutil.rmtree(context / "files")
-            shutil.copytree(folder / "files", context / "files") if (
-                folder / "files"
-            ).is_dir() else (context / "files").mkdir()
-            network = False
+        # The context: the language's files/ (possibly empty) and, offline, its .debs
+        # downloaded on the host; with a registry, its package list for apt.
+        context = CACHE_DIR / lang.id
+        context.mkdir(parents=True, exist_ok=True)
+        if (context / "files").exists():
+            shutil.rmtree(context / "files")
+        if (folder / "files").is_dir():
+            shutil.copytree(folder / "files", context / "files")
         else:
-            context, network = folder, True
+            (context / "files").mkdir()
+        network = self.route != "offline"
+        if network:
+            shutil.copyfile(folder / "packages", context / "packages")
+        else:
+            self._download_debs(lang.id, packages, context / "debs", base_hash)
         build_args = {"BASE": self.base_tag}
         unlabelled = self._docker_build(
             context, dockerfile, tag, labels={}, network=network, build_args=build_args
