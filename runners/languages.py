@@ -1,9 +1,9 @@
 """The language registry: one declarative entry per language.
 
 Adding a language is one `Language` entry here plus one folder
-`container_images/<id>/` (a `packages` list of Debian packages and a `Dockerfile`;
-optionally `files/`, copied to `/opt/playground/`, with a `setup.sh` that runs at
-the end of the build).
+`container_images/<id>/` (a `packages` list of Debian packages; optionally `files/`,
+copied to `/opt/playground/`, with a `setup.sh` that runs at the end of the build).
+Every language's image is built by the same Dockerfile (`container_images/base/`).
 Commands run inside the image with `/sandbox` (the run's tmpfs work dir) as the
 current directory; the program's source is written to `/sandbox/<source>`.
 A compile step that fails ends the run with its exit code: compiler errors are
@@ -73,7 +73,7 @@ LANGUAGES: tuple[Language, ...] = (
         name="JavaScript (Node.js)",
         source="main.js",
         run=("node", "main.js"),
-        version='echo "Node.js $(node --version)"',
+        version='v=$(node --version) && echo "Node.js $v"',
         template='const name = "world";\nconsole.log(`Hello, ${name}!`);\n',
         env=_env(),
     ),
@@ -97,7 +97,8 @@ LANGUAGES: tuple[Language, ...] = (
             "/opt/playground/node-globals.d.ts",
         ),
         run=("node", "out/main.js"),
-        version='echo "TypeScript $(tsc --version | cut -d" " -f2), Node.js $(node --version)"',
+        version="t=$(tsc --version) && n=$(node --version) "
+        '&& echo "TypeScript ${t#Version }, Node.js $n"',
         template='const name: string = "world";\nconsole.log(`Hello, ${name}!`);\n',
         env=_env(),
     ),
@@ -106,8 +107,10 @@ LANGUAGES: tuple[Language, ...] = (
         name="C",
         source="main.c",
         compile=("gcc", "-O2", "-Wall", "-o", "main", "main.c", "-lm"),
-        run=("./main",),
-        version="gcc --version | head -n1",
+        # stdout to a pipe is fully buffered in C: a prompt would not show before the
+        # program reads its answer. Unbuffered, output appears as it is printed.
+        run=("stdbuf", "-o0", "./main"),
+        version="gcc --version",
         template='#include <stdio.h>\n\nint main(void) {\n    printf("Hello, world!\\n");\n'
         "    return 0;\n}\n",
         env=_env(),
@@ -117,8 +120,10 @@ LANGUAGES: tuple[Language, ...] = (
         name="C++",
         source="main.cpp",
         compile=("g++", "-O2", "-Wall", "-std=c++17", "-o", "main", "main.cpp"),
-        run=("./main",),
-        version="g++ --version | head -n1",
+        # Line-buffered, as on a terminal: each line shows when it ends (reading std::cin
+        # flushes std::cout, so prompts show too).
+        run=("stdbuf", "-oL", "./main"),
+        version="g++ --version",
         template='#include <iostream>\n\nint main() {\n    std::cout << "Hello, world!" << '
         "std::endl;\n    return 0;\n}\n",
         env=_env(),
@@ -178,7 +183,7 @@ LANGUAGES: tuple[Language, ...] = (
         name="Bash",
         source="main.sh",
         run=("bash", "main.sh"),
-        version="bash --version | head -n1",
+        version="bash --version",
         template='name="world"\necho "Hello, ${name}!"\n',
         env=_env(),
     ),
@@ -186,7 +191,8 @@ LANGUAGES: tuple[Language, ...] = (
         id="ruby",
         name="Ruby",
         source="main.rb",
-        run=("ruby", "main.rb"),
+        # $stdout to a pipe is buffered: `sync.rb` makes it write as the program prints.
+        run=("ruby", "-r/opt/playground/sync.rb", "main.rb"),
         version="ruby --version",
         template='name = "world"\nputs "Hello, #{name}!"\n',
         env=_env(),
@@ -206,8 +212,8 @@ LANGUAGES: tuple[Language, ...] = (
         name="Lua",
         source="main.lua",
         # print() flushes, but io.write() to a pipe is fully buffered: a program that
-        # prompts and then reads stdin would show nothing. Line-buffered as on a terminal.
-        run=("lua5.4", "-e", 'io.stdout:setvbuf("line")', "main.lua"),
+        # prompts and then reads stdin would show nothing. Unbuffered, it shows at once.
+        run=("lua5.4", "-e", 'io.stdout:setvbuf("no")', "main.lua"),
         version='v=$(lua5.4 -v) && echo "${v%%  *}"',
         template='local name = "world"\nprint("Hello, " .. name .. "!")\n',
         env=_env(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from runners import RunnerService
-from tests.runners.conftest import converse, run
+from tests.runners.conftest import run
 
 pytestmark = pytest.mark.docker
 
@@ -13,19 +13,6 @@ pytestmark = pytest.mark.docker
 def program(body: str, usings: str = "using System;\n") -> str:
     """A `main.cs` whose `Main` holds `body`."""
     return f"{usings}\nclass Program\n{{\n    static void Main()\n    {{\n{body}\n    }}\n}}\n"
-
-
-async def test_each_line_arrives_while_the_program_still_runs(runner: RunnerService) -> None:
-    code = program(
-        '        Console.WriteLine("ready");\n'
-        "        for (string line; (line = Console.ReadLine()) != null; )\n"
-        '            Console.WriteLine("got " + line);'
-    )
-    ran = await converse(
-        runner, "csharp", code, [("ready\n", "first\n"), ("got first\n", "second\n")]
-    )
-    assert ran.result.status == "ok", ran.stderr
-    assert ran.stdout == "ready\ngot first\ngot second\n"
 
 
 async def test_linq_generics_and_dynamic_compile_without_a_word(runner: RunnerService) -> None:

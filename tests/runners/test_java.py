@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from runners import OutputEvent, RunControl, RunnerService, get_language
+from runners import RunnerService, get_language
 from tests.runners.conftest import run
 
 pytestmark = pytest.mark.docker
@@ -16,35 +16,6 @@ def main(body: str, imports: str = "") -> str:
         f"{imports}public class Main {{\n"
         f"    public static void main(String[] args) throws Exception {{\n{body}\n    }}\n}}\n"
     )
-
-
-async def test_each_line_arrives_while_the_program_still_runs(runner: RunnerService) -> None:
-    # The program blocks on stdin after each line: it gets input only once the line
-    # it printed before has reached us.
-    control = RunControl()
-    seen: list[str] = []
-
-    def on_output(event: OutputEvent) -> None:
-        seen.append(event.data)
-        if event.data.startswith("ready"):
-            control.feed(b"first\n")
-        elif event.data.startswith("got first"):
-            control.feed(b"second\n")
-            control.close_stdin()
-
-    code = main(
-        '        System.out.println("ready");\n'
-        "        var in = new BufferedReader(new InputStreamReader(System.in));\n"
-        "        for (String line; (line = in.readLine()) != null; ) {\n"
-        '            System.out.println("got " + line);\n'
-        "        }",
-        imports="import java.io.*;\n\n",
-    )
-    result = await runner.execute(
-        runner.reserve("test"), "java", code, control=control, on_output=on_output
-    )
-    assert result.status == "ok", "".join(seen)
-    assert "".join(seen) == "ready\ngot first\ngot second\n"
 
 
 async def test_non_ascii_source_and_output_are_utf8(runner: RunnerService) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from runners import LANGUAGES, RunnerService
-from tests.runners.conftest import run
+from tests.runners.conftest import converse, run
 
 pytestmark = pytest.mark.docker
 
@@ -55,6 +55,41 @@ ECHO = {
     ".mode list\nSELECT upper(line) FROM input;\n",
 }
 
+# A prompt without a newline, then the answer: the prompt must be on screen while the
+# program waits, as on a terminal (stdout to a pipe is block-buffered in C and Ruby).
+PROMPT = {
+    "python": 'print("hi " + input("name? "))\n',
+    "javascript": 'process.stdout.write("name? ");\n'
+    'require("readline").createInterface({ input: process.stdin })\n'
+    '  .once("line", (line) => { console.log("hi " + line); process.exit(0); });\n',
+    "typescript": 'process.stdout.write("name? ");\n'
+    'require("readline").createInterface({ input: process.stdin })\n'
+    '  .once("line", (line: string) => { console.log("hi " + line); process.exit(0); });\n',
+    "c": '#include <stdio.h>\nint main(void) {\n    char name[64];\n    printf("name? ");\n'
+    '    if (fgets(name, sizeof name, stdin)) printf("hi %s", name);\n    return 0;\n}\n',
+    "cpp": "#include <iostream>\n#include <string>\nint main() {\n    std::string name;\n"
+    '    std::cout << "name? ";\n    std::getline(std::cin, name);\n'
+    '    std::cout << "hi " << name << "\\n";\n}\n',
+    "rust": 'use std::io::Write;\nfn main() {\n    print!("name? ");\n'
+    "    std::io::stdout().flush().unwrap(); // Rust's stdout flushes at a newline only\n"
+    "    let mut name = String::new();\n    std::io::stdin().read_line(&mut name).unwrap();\n"
+    '    print!("hi {}", name);\n}\n',
+    "go": 'package main\n\nimport (\n\t"bufio"\n\t"fmt"\n\t"os"\n)\n\nfunc main() {\n'
+    "\tfmt.Print(\"name? \")\n\tname, _ := bufio.NewReader(os.Stdin).ReadString('\\n')\n"
+    '\tfmt.Print("hi " + name)\n}\n',
+    "java": "import java.util.Scanner;\n\npublic class Main {\n"
+    "    public static void main(String[] args) {\n"
+    '        System.out.print("name? ");\n'
+    '        System.out.println("hi " + new Scanner(System.in).nextLine());\n    }\n}\n',
+    "csharp": "using System;\n\nclass Program\n{\n    static void Main()\n    {\n"
+    '        Console.Write("name? ");\n'
+    '        Console.WriteLine("hi " + Console.ReadLine());\n    }\n}\n',
+    "bash": 'echo -n "name? "\nread -r name\necho "hi $name"\n',
+    "ruby": 'print "name? "\nputs "hi #{gets}"\n',
+    "php": '<?php\necho "name? ";\necho "hi " . fgets(STDIN);\n',
+    "lua": 'io.write("name? ")\nprint("hi " .. io.read())\n',
+}
+
 # What a template prints, where it is not "Hello, world!".
 TEMPLATE_OUTPUT = {
     "sqlite": "┌────────┬────────┬───────────┐\n"
@@ -74,6 +109,7 @@ def test_every_language_has_broken_and_echo_programs() -> None:
         *("bash", "ruby", "php", "lua", "sqlite"),
     } <= ids
     assert set(BROKEN) == ids == set(ECHO)
+    assert set(PROMPT) == ids - {"sqlite"}  # the sqlite3 shell has no prompt to write
 
 
 @pytest.mark.parametrize("language", [lang.id for lang in LANGUAGES])
@@ -102,3 +138,14 @@ async def test_stdin_reaches_the_program(runner: RunnerService, language: str) -
     ran = await run(runner, language, ECHO[language], "shout this\n")
     assert ran.result.status == "ok", ran.stderr
     assert ran.stdout == "SHOUT THIS\n"
+
+
+@pytest.mark.parametrize("language", sorted(PROMPT))
+async def test_a_prompt_shows_before_the_program_waits_for_input(
+    runner: RunnerService, language: str
+) -> None:
+    # The answer is sent only once the prompt has arrived: a prompt held in a buffer
+    # runs the program into its time limit.
+    ran = await converse(runner, language, PROMPT[language], [("name? ", "ada\n")])
+    assert ran.result.status == "ok", ran.stderr
+    assert ran.stdout == "name? hi ada\n"

@@ -5,19 +5,9 @@ from __future__ import annotations
 import pytest
 
 from runners import RunnerService
-from tests.runners.conftest import converse, run
+from tests.runners.conftest import run
 
 pytestmark = pytest.mark.docker
-
-
-async def test_each_line_arrives_while_the_program_still_runs(runner: RunnerService) -> None:
-    code = (
-        '<?php\necho "ready\\n";\n'
-        'while (($line = fgets(STDIN)) !== false) {\n    echo "got $line";\n}\n'
-    )
-    ran = await converse(runner, "php", code, [("ready\n", "first\n"), ("got first\n", "second\n")])
-    assert ran.result.status == "ok", ran.stderr
-    assert ran.stdout == "ready\ngot first\ngot second\n"
 
 
 async def test_a_warning_is_on_stderr_and_the_program_goes_on(runner: RunnerService) -> None:
