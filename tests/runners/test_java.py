@@ -18,15 +18,6 @@ def main(body: str, imports: str = "") -> str:
     )
 
 
-async def test_non_ascii_source_and_output_are_utf8(runner: RunnerService) -> None:
-    code = main(
-        '        String s = "héllo ✓ 世界";\n        System.out.println(s + " " + s.length());'
-    )
-    ran = await run(runner, "java", code)
-    assert ran.result.status == "ok", ran.stderr
-    assert ran.stdout == "héllo ✓ 世界 10\n"
-
-
 async def test_150_mib_of_arrays_fit_in_the_heap(runner: RunnerService) -> None:
     code = main(
         "        byte[][] chunks = new byte[150][];\n"

@@ -90,6 +90,26 @@ PROMPT = {
     "lua": 'io.write("name? ")\nprint("hi " .. io.read())\n',
 }
 
+# Non-ASCII text in the source comes out as written (no locale falls back to ASCII).
+UNICODE = {
+    "python": 'print("héllo ✓ 世界")\n',
+    "javascript": 'console.log("héllo ✓ 世界");\n',
+    "typescript": 'const s: string = "héllo ✓ 世界";\nconsole.log(s);\n',
+    "c": '#include <stdio.h>\nint main(void) { puts("héllo ✓ 世界"); return 0; }\n',
+    "cpp": '#include <iostream>\nint main() { std::cout << "héllo ✓ 世界" << std::endl; }\n',
+    "rust": 'fn main() { println!("héllo ✓ 世界"); }\n',
+    "go": 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("héllo ✓ 世界") }\n',
+    "java": "public class Main {\n    public static void main(String[] args) {\n"
+    '        System.out.println("héllo ✓ 世界");\n    }\n}\n',
+    "csharp": "using System;\n\nclass Program\n{\n    static void Main()\n    {\n"
+    '        Console.WriteLine("héllo ✓ 世界");\n    }\n}\n',
+    "bash": 'echo "héllo ✓ 世界"\n',
+    "ruby": 'puts "héllo ✓ 世界"\n',
+    "php": '<?php\necho "héllo ✓ 世界\\n";\n',
+    "lua": 'print("héllo ✓ 世界")\n',
+    "sqlite": ".mode list\nSELECT 'héllo ✓ 世界';\n",
+}
+
 # What a template prints, where it is not "Hello, world!".
 TEMPLATE_OUTPUT = {
     "sqlite": "┌────────┬────────┬───────────┐\n"
@@ -108,7 +128,7 @@ def test_every_language_has_broken_and_echo_programs() -> None:
         *("python", "javascript", "typescript", "c", "cpp", "rust", "go", "java", "csharp"),
         *("bash", "ruby", "php", "lua", "sqlite"),
     } <= ids
-    assert set(BROKEN) == ids == set(ECHO)
+    assert set(BROKEN) == ids == set(ECHO) == set(UNICODE)
     assert set(PROMPT) == ids - {"sqlite"}  # the sqlite3 shell has no prompt to write
 
 
@@ -149,3 +169,10 @@ async def test_a_prompt_shows_before_the_program_waits_for_input(
     ran = await converse(runner, language, PROMPT[language], [("name? ", "ada\n")])
     assert ran.result.status == "ok", ran.stderr
     assert ran.stdout == "name? hi ada\n"
+
+
+@pytest.mark.parametrize("language", sorted(UNICODE))
+async def test_non_ascii_source_and_output_are_utf8(runner: RunnerService, language: str) -> None:
+    ran = await run(runner, language, UNICODE[language])
+    assert (ran.result.status, ran.stderr) == ("ok", "")
+    assert ran.stdout == "héllo ✓ 世界\n"
