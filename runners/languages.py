@@ -120,9 +120,8 @@ LANGUAGES: tuple[Language, ...] = (
         name="C++",
         source="main.cpp",
         compile=("g++", "-O2", "-Wall", "-std=c++17", "-o", "main", "main.cpp"),
-        # Line-buffered, as on a terminal: each line shows when it ends (reading std::cin
-        # flushes std::cout, so prompts show too).
-        run=("stdbuf", "-oL", "./main"),
+        # As for C: std::cout writes through C's stdio, which buffers a pipe.
+        run=("stdbuf", "-o0", "./main"),
         version="g++ --version",
         template='#include <iostream>\n\nint main() {\n    std::cout << "Hello, world!" << '
         "std::endl;\n    return 0;\n}\n",

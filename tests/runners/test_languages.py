@@ -67,9 +67,9 @@ PROMPT = {
     '  .once("line", (line: string) => { console.log("hi " + line); process.exit(0); });\n',
     "c": '#include <stdio.h>\nint main(void) {\n    char name[64];\n    printf("name? ");\n'
     '    if (fgets(name, sizeof name, stdin)) printf("hi %s", name);\n    return 0;\n}\n',
-    "cpp": "#include <iostream>\n#include <string>\nint main() {\n    std::string name;\n"
-    '    std::cout << "name? ";\n    std::getline(std::cin, name);\n'
-    '    std::cout << "hi " << name << "\\n";\n}\n',
+    # C's stdio from C++, as contest code often does (std::cin would flush std::cout).
+    "cpp": '#include <cstdio>\nint main() {\n    char name[64];\n    printf("name? ");\n'
+    '    if (scanf("%63s", name) == 1) printf("hi %s\\n", name);\n}\n',
     "rust": 'use std::io::Write;\nfn main() {\n    print!("name? ");\n'
     "    std::io::stdout().flush().unwrap(); // Rust's stdout flushes at a newline only\n"
     "    let mut name = String::new();\n    std::io::stdin().read_line(&mut name).unwrap();\n"
