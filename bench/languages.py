@@ -47,7 +47,8 @@ def bare_run(lang: Language, image: str) -> float:
     if lang.compile:
         steps.append(shlex.join(lang.compile))
     steps.append(shlex.join(lang.run))
-    env = [arg for key, value in lang.env.items() for arg in ("-e", f"{key}={value}")]
+    environment = lang.environment(256).items()  # the default run memory limit
+    env = [arg for key, value in environment for arg in ("-e", f"{key}={value}")]
     command = [
         *("docker", "run", "--rm", "-i", "--pull", "never", "--network", "none"),
         *("--tmpfs", f"/sandbox:{TMPFS}", "--tmpfs", f"/tmp:{TMPFS}", *env),

@@ -30,11 +30,17 @@ class Language:
     version: str
     template: str
     compile: tuple[str, ...] | None = None
+    # `{heap_mb}` in a value stands for three quarters of the run's memory limit.
     env: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def image(self, image_prefix: str) -> str:
         """The Docker image tag this language runs in."""
         return f"{image_prefix}/{self.id}:latest"
+
+    def environment(self, memory_mb: int) -> dict[str, str]:
+        """The run's environment for a memory limit of `memory_mb`."""
+        heap_mb = str(max(1, memory_mb * 3 // 4))
+        return {key: value.replace("{heap_mb}", heap_mb) for key, value in self.env.items()}
 
 
 _HOME_ENV = {"HOME": "/sandbox", "TMPDIR": "/tmp"}
@@ -175,7 +181,9 @@ LANGUAGES: tuple[Language, ...] = (
         template="using System;\n\nclass Program\n{\n    static void Main()\n    {\n"
         '        Console.WriteLine("Hello, world!");\n    }\n}\n',
         # Mono's console writes in the locale's charset ('?' for non-ASCII without one).
-        env=_env(LANG="C.UTF-8"),
+        # Its heap would grow until the kernel kills the run; capped below the memory
+        # limit, running out is an OutOfMemoryException, as Java's heap is an error.
+        env=_env(LANG="C.UTF-8", MONO_GC_PARAMS="max-heap-size={heap_mb}m"),
     ),
     Language(
         id="bash",

@@ -111,7 +111,8 @@ def container_config(
         "Entrypoint": [],
         "User": f"{RUN_UID}:{RUN_UID}",
         "WorkingDir": "/sandbox",
-        "Env": [f"{k}={v}" for k, v in lang.env.items()] + ["PATH=/usr/local/bin:/usr/bin:/bin"],
+        "Env": [f"{k}={v}" for k, v in lang.environment(limits.memory_mb).items()]
+        + ["PATH=/usr/local/bin:/usr/bin:/bin"],
         "Labels": {**labels, LANGUAGE_LABEL: lang.id},
         "AttachStdin": True,
         "AttachStdout": True,

@@ -63,3 +63,18 @@ async def test_a_hundred_threads_fit_and_the_pids_limit_is_an_exception(
     ran = await run(runner, "csharp", code)
     assert ran.result.status == "ok", ran.stderr
     assert (ran.stdout, ran.stderr) == ("at least 100 threads\n", "")
+
+
+async def test_endless_allocation_is_an_out_of_memory_exception(runner: RunnerService) -> None:
+    code = program(
+        "        var keep = new List<long[]>();\n"
+        "        try {\n"
+        "            while (true) keep.Add(new long[1 << 17]);\n"
+        "        } catch (OutOfMemoryException) {\n"
+        '            Console.WriteLine(keep.Count >= 150 ? "caught" : keep.Count + " MiB");\n'
+        "        }",
+        usings="using System;\nusing System.Collections.Generic;\n",
+    )
+    ran = await run(runner, "csharp", code)
+    assert not ran.result.oom_killed, "the heap limit comes before the container's"
+    assert (ran.result.status, ran.stdout) == ("ok", "caught\n"), ran.stderr

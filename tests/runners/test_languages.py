@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from runners import LANGUAGES, RunnerService
+from runners import LANGUAGES, RunnerService, get_language
 from tests.runners.conftest import converse, run
 
 pytestmark = pytest.mark.docker
@@ -120,6 +120,13 @@ TEMPLATE_OUTPUT = {
     "│ green  │ 1      │ 0.35      │\n"
     "└────────┴────────┴───────────┘\n",
 }
+
+
+def test_heap_mb_in_an_environment_is_three_quarters_of_the_memory_limit() -> None:
+    env = get_language("csharp").environment(256)
+    assert env["MONO_GC_PARAMS"] == "max-heap-size=192m"
+    assert get_language("csharp").environment(1024)["MONO_GC_PARAMS"] == "max-heap-size=768m"
+    assert all("{" not in value for lang in LANGUAGES for value in lang.environment(64).values())
 
 
 def test_every_language_has_broken_and_echo_programs() -> None:
