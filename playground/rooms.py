@@ -107,7 +107,11 @@ class DocRoom(YRoom):
         self.snapshot_seq = 0
         self.presence = Presence()
         self._code_bytes: int | None = None
-        self._summary_at = 0.0
+        # The stored summary is current when the room loads: the first summary rides a
+        # batch SUMMARY_EVERY_S later (or is written once the room is quiet). Counting
+        # from 0 made every room's first update take the slow path at once when a whole
+        # class started typing together.
+        self._summary_at = time.monotonic()
         self._summary_stale = False
         self._changed_at = 0.0
         self._pending: list[_Pending] = []
