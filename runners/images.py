@@ -271,6 +271,8 @@ class Builder:
         network = self.route != "offline"
         if network:
             shutil.copyfile(folder / "packages", context / "packages")
+            # Offline builds of the same language leave their .debs here: not context.
+            (context / ".dockerignore").write_text("debs\n")
         else:
             self._download_debs(lang.id, packages, context / "debs", base_hash)
         build_args = {"BASE": self.base_tag}
