@@ -27,6 +27,7 @@ import httpx
 from benchlib import load_average, revision, start_playground, stop_playground
 
 from runners.languages import LANGUAGES, Language, get_language
+from runners.sandbox import Limits
 
 TMPFS = "rw,exec,uid=10001,gid=10001"  # writable by the images' user, as in the sandbox
 
@@ -47,7 +48,7 @@ def bare_run(lang: Language, image: str) -> float:
     if lang.compile:
         steps.append(shlex.join(lang.compile))
     steps.append(shlex.join(lang.run))
-    environment = lang.environment(256).items()  # the default run memory limit
+    environment = lang.environment(Limits().memory_mb).items()  # the default limit
     env = [arg for key, value in environment for arg in ("-e", f"{key}={value}")]
     command = [
         *("docker", "run", "--rm", "-i", "--pull", "never", "--network", "none"),

@@ -30,7 +30,7 @@ class Language:
     version: str
     template: str
     compile: tuple[str, ...] | None = None
-    # `{heap_mb}` in a value stands for three quarters of the run's memory limit.
+    # `{heap_mb}` in a value stands for HEAP_PERCENT of the run's memory limit.
     env: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def image(self, image_prefix: str) -> str:
@@ -39,9 +39,14 @@ class Language:
 
     def environment(self, memory_mb: int) -> dict[str, str]:
         """The run's environment for a memory limit of `memory_mb`."""
-        heap_mb = str(max(1, memory_mb * 3 // 4))
+        heap_mb = str(max(1, memory_mb * HEAP_PERCENT // 100))
         return {key: value.replace("{heap_mb}", heap_mb) for key, value in self.env.items()}
 
+
+# A managed runtime's heap, as a share of the run's memory limit: high enough for
+# what a program means to use, low enough that running out is the runtime's own
+# error (OutOfMemoryError, OutOfMemoryException) and not a kill by the kernel.
+HEAP_PERCENT = 75
 
 _HOME_ENV = {"HOME": "/sandbox", "TMPDIR": "/tmp"}
 
@@ -52,8 +57,8 @@ def _env(**extra: str) -> Mapping[str, str]:
 
 # Both JVMs (javac's and the program's): the serial collector (least memory, fewest
 # threads under the pids limit, whatever the CPU quota), no hsperfdata file in /tmp,
-# and three quarters of the memory limit as heap instead of a quarter.
-_JVM_FLAGS = ("-XX:+UseSerialGC", "-XX:-UsePerfData", "-XX:MaxRAMPercentage=75")
+# and HEAP_PERCENT of the memory limit as heap instead of a quarter.
+_JVM_FLAGS = ("-XX:+UseSerialGC", "-XX:-UsePerfData", f"-XX:MaxRAMPercentage={HEAP_PERCENT}")
 # javac's own classes come from an archive made at image build
 # (container_images/java/files/setup.sh); C1 only, since a compile is over before C2
 # would pay off.
@@ -181,8 +186,7 @@ LANGUAGES: tuple[Language, ...] = (
         template="using System;\n\nclass Program\n{\n    static void Main()\n    {\n"
         '        Console.WriteLine("Hello, world!");\n    }\n}\n',
         # Mono's console writes in the locale's charset ('?' for non-ASCII without one).
-        # Its heap would grow until the kernel kills the run; capped below the memory
-        # limit, running out is an OutOfMemoryException, as Java's heap is an error.
+        # Its heap would grow until the kernel kills the run: capped like the JVM's.
         env=_env(LANG="C.UTF-8", MONO_GC_PARAMS="max-heap-size={heap_mb}m"),
     ),
     Language(
