@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
 import pytest
@@ -51,16 +51,24 @@ async def run(
     eof: bool = True,
     time_limit_s: float | None = None,
     control: RunControl | None = None,
+    on_output: Callable[[list[OutputEvent]], None] | None = None,
 ) -> Ran:
-    """Run `code` through the service and collect its output."""
+    """Run `code` through the service and collect its output; `on_output` sees the
+    events so far after each one."""
     events: list[OutputEvent] = []
+
+    def collect(event: OutputEvent) -> None:
+        events.append(event)
+        if on_output is not None:
+            on_output(events)
+
     control = control or RunControl(stdin.encode(), eof=eof)
     result = await runner.execute(
         runner.reserve("test"),
         language,
         code,
         control=control,
-        on_output=events.append,
+        on_output=collect,
         time_limit_s=time_limit_s,
     )
     seqs = [e.seq for e in events]
@@ -78,21 +86,16 @@ async def converse(
     time limit instead.
     """
     control = RunControl()
-    events: list[OutputEvent] = []
     pending = list(replies)
 
-    def on_output(event: OutputEvent) -> None:
-        events.append(event)
+    def answer(events: list[OutputEvent]) -> None:
         stdout = "".join(e.data for e in events if e.stream == "stdout")
         if pending and stdout.endswith(pending[0][0]):
             control.feed(pending.pop(0)[1].encode())
             if not pending:
                 control.close_stdin()
 
-    result = await runner.execute(
-        runner.reserve("test"), language, code, control=control, on_output=on_output
-    )
-    return Ran(result, events)
+    return await run(runner, language, code, control=control, on_output=answer)
 
 
 @pytest.fixture
