@@ -96,7 +96,9 @@ class DockerAPI:
         if self._docker is None:
             try:
                 self._docker = aiodocker.Docker()
-            except (ValueError, OSError) as exc:
+            # aiodocker 0.27 asserts (before its ValueError) when no DOCKER_HOST, docker
+            # context or socket exists: a container started without the socket mounted.
+            except (ValueError, OSError, AssertionError) as exc:
                 raise RuntimeUnavailable(f"no Docker engine found: {exc}") from exc
         return self._docker
 

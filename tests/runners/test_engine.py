@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import aiodocker.docker
 import pytest
 
 from runners import (
@@ -34,6 +35,20 @@ async def test_without_docker_runs_fail_with_runtime_unavailable(
     assert ran.result.status == "error"
     assert isinstance(ran.result.error, RuntimeUnavailable)
     assert ran.result.error.code == "runtime_unavailable"
+
+
+async def test_without_any_docker_socket_the_engine_is_unavailable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """No DOCKER_HOST, no docker context, no socket file (a server container started
+    without the socket mounted): unavailable, not an exception out of /healthz."""
+    monkeypatch.delenv("DOCKER_HOST", raising=False)
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
+    monkeypatch.setattr(aiodocker.docker, "_sock_search_paths", [tmp_path / "docker.sock"])
+    async with RunnerService(RunnerConfig(pool_size=0)) as runner:
+        assert await runner.docker_available() is False
+        ran = await run(runner, "python", "print(1)")
+    assert isinstance(ran.result.error, RuntimeUnavailable)
 
 
 @pytest.mark.docker
