@@ -298,6 +298,17 @@ class Builder:
             subprocess.run([self.docker, "rmi", previous], capture_output=True, check=False)
         print(f"{tag}: built ({version})", flush=True)
 
+    def download_debs(self, name: str, packages: list[str], dest: Path) -> None:
+        """The `.deb` closure of `packages` over the base, downloaded into `dest` on the
+        host (skipped when `dest` already holds it), for another image built FROM the
+        base with `docker build --network none`. Offline route only, base built."""
+        if self.route != "offline" or self._base_rootfs_missing():
+            raise BuildError(
+                "downloading .debs needs the offline route's base rootfs: "
+                "run `playground images build` as root with debootstrap installed"
+            )
+        self._download_debs(name, packages, dest, self._base_recipe())
+
     def _download_debs(self, lang_id: str, packages: list[str], dest: Path, base: str) -> None:
         stamp = dest / ".stamp"
         want = file_hash([base, *packages])
