@@ -1,7 +1,8 @@
 // Fan-out latency: one typist, N stock y-websocket clients in one room.
 // Every client lives in this process (one clock), each with its own WebSocket.
 //   node bench/fanout.mjs WS_BASE ROOM N UPDATES INTERVAL_MS
-// Prints one JSON line: {"n", "samples", "p50_ms", "p99_ms", "max_ms", "missing"}.
+// Prints one JSON line: {"n", "samples", "p50_ms", "p99_ms", "max_ms", "missing",
+// "latencies_ms"} (every sample, sorted, so that runs can be pooled).
 import { createRequire } from 'node:module'
 const require = createRequire(new URL('../tests/node/package.json', import.meta.url))
 const WebSocket = require('ws')
@@ -58,6 +59,7 @@ const pct = (p) => latencies.length ? latencies[Math.min(latencies.length - 1, M
 console.log(JSON.stringify({
   n, samples: latencies.length, p50_ms: pct(0.5), p99_ms: pct(0.99),
   max_ms: latencies[latencies.length - 1] ?? null, missing: expected - latencies.length,
+  latencies_ms: latencies.map((x) => Math.round(x * 1000) / 1000),
 }))
 for (const c of [typist, ...receivers]) c.provider.destroy()
 setTimeout(() => process.exit(0), 100)

@@ -1,22 +1,28 @@
 """Fan-out latency of the playground against the reference y-websocket server.
 
 One typist and N stock `y-websocket` clients in one room, the same Node load driver
-against both servers in the same run. Prints medians of the per-run p50/p99 and the
-ratio playground / reference.
+against both servers in the same run, alternating. Prints, per server, the p50 and p99
+of all samples pooled over the repeats and the median of the per-run p99s, then the
+ratios playground / reference and each repeat's own p99 ratio (the spread).
 
-    .venv/bin/python bench/fanout.py [--sizes 20 60] [--repeats 3] [--updates 100]
+A p99 over N clients is set by the slowest one update in a hundred (one slow update
+delays all N samples), so it takes a few hundred updates per run to steady it.
+
+    .venv/bin/python bench/fanout.py [--sizes 20 60] [--repeats 5] [--updates 300]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE = ROOT / "tests" / "node"
@@ -26,7 +32,7 @@ from benchlib import start_reference  # noqa: E402
 from tests.conftest import ServerProcess  # noqa: E402
 
 
-def drive(ws_base: str, room: str, n: int, updates: int, interval_ms: int) -> dict[str, float]:
+def drive(ws_base: str, room: str, n: int, updates: int, interval_ms: int) -> dict[str, Any]:
     out = subprocess.run(
         [
             "node",
@@ -41,15 +47,38 @@ def drive(ws_base: str, room: str, n: int, updates: int, interval_ms: int) -> di
         check=True,
         timeout=300,
     )
-    result: dict[str, float] = json.loads(out.stdout.decode().strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(out.stdout.decode().strip().splitlines()[-1])
     return result
+
+
+def percentile(samples: list[float], p: float) -> float:
+    """The same rank rule as the driver's: sorted[floor(p * n)]."""
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
+
+
+def bootstrap_p99_ratio(
+    ours: list[dict[str, Any]], reference: list[dict[str, Any]], rounds: int = 1000
+) -> tuple[float, float]:
+    """A 95 % interval for the pooled p99 ratio: repeats drawn with replacement, in
+    pairs (each repeat ran both servers back to back, on the same machine state)."""
+    rng = random.Random(0)
+    pairs = len(ours)
+    ratios = []
+    for _ in range(rounds):
+        picks = [rng.randrange(pairs) for _ in range(pairs)]
+        mine = [x for i in picks for x in ours[i]["latencies_ms"]]
+        theirs = [x for i in picks for x in reference[i]["latencies_ms"]]
+        ratios.append(percentile(mine, 0.99) / max(percentile(theirs, 0.99), 1e-9))
+    ratios.sort()
+    return ratios[int(0.025 * rounds)], ratios[int(0.975 * rounds) - 1]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[20, 60])
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--updates", type=int, default=100)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--updates", type=int, default=300)
     parser.add_argument("--interval-ms", type=int, default=30)
     args = parser.parse_args()
 
@@ -58,9 +87,12 @@ def main() -> None:
         ours.start()
         reference, reference_ws = start_reference()
         try:
-            print(f"{'N':>4} {'server':<11} {'p50 ms':>8} {'p99 ms':>8} {'missing':>8}")
+            print(
+                f"{'N':>4} {'server':<11} {'p50 ms':>8} {'p99 ms':>8} "
+                f"{'p99/run':>8} {'missing':>8}   (p50, p99: all repeats pooled)"
+            )
             for n in args.sizes:
-                results: dict[str, list[dict[str, float]]] = {"playground": [], "reference": []}
+                results: dict[str, list[dict[str, Any]]] = {"playground": [], "reference": []}
                 for _ in range(args.repeats):
                     # Alternate the order so neither server always runs on a warmer machine.
                     for name in ("playground", "reference"):
@@ -70,18 +102,30 @@ def main() -> None:
                         else:
                             room, ws = f"bench-{time.monotonic_ns()}", reference_ws
                         results[name].append(drive(ws, room, n, args.updates, args.interval_ms))
-                medians = {}
+                figures = {}
                 for name, runs in results.items():
-                    p50 = statistics.median(r["p50_ms"] for r in runs)
-                    p99 = statistics.median(r["p99_ms"] for r in runs)
+                    pooled = [x for r in runs for x in r["latencies_ms"]]
+                    figures[name] = (
+                        percentile(pooled, 0.5),
+                        percentile(pooled, 0.99),
+                        statistics.median(r["p99_ms"] for r in runs),
+                    )
                     missing = sum(r["missing"] for r in runs)
-                    medians[name] = (p50, p99)
-                    print(f"{n:>4} {name:<11} {p50:>8.2f} {p99:>8.2f} {missing:>8}")
-                ratio50 = medians["playground"][0] / max(medians["reference"][0], 1e-9)
-                ratio99 = medians["playground"][1] / max(medians["reference"][1], 1e-9)
+                    p50, p99, p99_run = figures[name]
+                    print(f"{n:>4} {name:<11} {p50:>8.2f} {p99:>8.2f} {p99_run:>8.2f} {missing:>8}")
+                ours_f, ref_f = figures["playground"], figures["reference"]
+                ratios = [o / max(r, 1e-9) for o, r in zip(ours_f, ref_f, strict=True)]
                 print(
-                    f"{n:>4} ratio       {ratio50:>7.2f}x {ratio99:>7.2f}x  (playground/reference)"
+                    f"{n:>4} ratio       {ratios[0]:>7.2f}x {ratios[1]:>7.2f}x {ratios[2]:>7.2f}x"
+                    "           (playground/reference)"
                 )
+                per_run = [
+                    o["p99_ms"] / max(r["p99_ms"], 1e-9)
+                    for o, r in zip(results["playground"], results["reference"], strict=True)
+                ]
+                print(f"{n:>4} p99 ratio of each repeat: " + " ".join(f"{x:.2f}x" for x in per_run))
+                low, high = bootstrap_p99_ratio(results["playground"], results["reference"])
+                print(f"{n:>4} pooled p99 ratio, 95% bootstrap interval: {low:.2f}x .. {high:.2f}x")
         finally:
             reference.kill()
             ours.kill()
