@@ -143,6 +143,7 @@ class Builder:
 
     def _build_base(self, recipe: str) -> None:
         print(f"{self.base_tag}: building", flush=True)
+        previous = self._image_id(self.base_tag)
         if self.route == "registry":
             self._docker_build(
                 IMAGES_DIR / "base",
@@ -151,7 +152,13 @@ class Builder:
                 labels={RECIPE_LABEL: recipe},
                 network=True,
             )
-            return
+        else:
+            self._import_base(recipe)
+        self._drop_replaced(previous, self.base_tag)
+        print(f"{self.base_tag}: built", flush=True)
+
+    def _import_base(self, recipe: str) -> None:
+        """The offline route: debootstrap a rootfs on the host, `docker import` it."""
         main, security = debian_mirrors(SUITE)
         rootfs = self._rootfs()
         if rootfs.exists():
@@ -216,7 +223,6 @@ class Builder:
                 tar.stdout.close()
             if tar.wait() != 0:
                 raise BuildError("tar of the base rootfs failed")
-        print(f"{self.base_tag}: built", flush=True)
 
     # -- languages -----------------------------------------------------------
 
@@ -293,9 +299,7 @@ class Builder:
         if unlabelled != labelled:
             # Only its config differs from the labelled image: do not leave it dangling.
             subprocess.run([self.docker, "rmi", unlabelled], capture_output=True, check=False)
-        if previous and previous != labelled:
-            # The image this one replaces; still in use by a container, it stays.
-            subprocess.run([self.docker, "rmi", previous], capture_output=True, check=False)
+        self._drop_replaced(previous, tag)
         print(f"{tag}: built ({version})", flush=True)
 
     def download_debs(self, name: str, packages: list[str], dest: Path) -> None:
@@ -376,6 +380,13 @@ class Builder:
         return out.strip().splitlines()[0] if out.strip() else "unknown"
 
     # -- docker -------------------------------------------------------------
+
+    def _drop_replaced(self, previous: str | None, tag: str) -> None:
+        """Removes `previous`, the image `tag` named before a rebuild, so that rebuilds
+        leave no untagged images behind; one still used by a container stays (rmi
+        without force refuses), as does one with another tag."""
+        if previous and previous != self._image_id(tag):
+            subprocess.run([self.docker, "rmi", previous], capture_output=True, check=False)
 
     def _image_id(self, tag: str) -> str | None:
         proc = subprocess.run(
