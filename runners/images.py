@@ -107,12 +107,12 @@ class Builder:
             lang
             for lang in langs
             if self.force
-            or self._label(lang.image(self.prefix)) != self._language_recipe(lang, base_hash)
+            or self.recipe_of(lang.image(self.prefix)) != self._language_recipe(lang, base_hash)
         ]
         # --force rebuilds the languages asked for; the shared base only when it changed,
         # or when a language must be built and the base's rootfs (whose apt resolves
         # the .deb closures) is not on this machine.
-        if self._label(self.base_tag) != base_hash or (outdated and self._base_rootfs_missing()):
+        if self.recipe_of(self.base_tag) != base_hash or (outdated and self._base_rootfs_missing()):
             self._build_base(base_hash)
         else:
             print(f"{self.base_tag}: up to date", flush=True)
@@ -143,7 +143,7 @@ class Builder:
 
     def _build_base(self, recipe: str) -> None:
         print(f"{self.base_tag}: building", flush=True)
-        previous = self._image_id(self.base_tag)
+        previous = self.image_id(self.base_tag)
         if self.route == "registry":
             self._docker_build(
                 IMAGES_DIR / "base",
@@ -154,7 +154,7 @@ class Builder:
             )
         else:
             self._import_base(recipe)
-        self._drop_replaced(previous, self.base_tag)
+        self.drop_replaced(previous, self.base_tag)
         print(f"{self.base_tag}: built", flush=True)
 
     def _import_base(self, recipe: str) -> None:
@@ -259,11 +259,11 @@ class Builder:
         recipe = self._language_recipe(lang, base_hash)
         packages = packages_in(folder / "packages")
         dockerfile = self._dockerfile()
-        if not self.force and self._label(tag) == recipe:
+        if not self.force and self.recipe_of(tag) == recipe:
             print(f"{tag}: up to date", flush=True)
             return
         print(f"{tag}: building", flush=True)
-        previous = self._image_id(tag)
+        previous = self.image_id(tag)
         # The context: the language's files/ (possibly empty) and, offline, its .debs
         # downloaded on the host; with a registry, its package list for apt.
         context = CACHE_DIR / lang.id
@@ -299,7 +299,7 @@ class Builder:
         if unlabelled != labelled:
             # Only its config differs from the labelled image: do not leave it dangling.
             subprocess.run([self.docker, "rmi", unlabelled], capture_output=True, check=False)
-        self._drop_replaced(previous, tag)
+        self.drop_replaced(previous, tag)
         print(f"{tag}: built ({version})", flush=True)
 
     def download_debs(self, name: str, packages: list[str], dest: Path) -> None:
@@ -381,14 +381,14 @@ class Builder:
 
     # -- docker -------------------------------------------------------------
 
-    def _drop_replaced(self, previous: str | None, tag: str) -> None:
+    def drop_replaced(self, previous: str | None, tag: str) -> None:
         """Removes `previous`, the image `tag` named before a rebuild, so that rebuilds
         leave no untagged images behind; one still used by a container stays (rmi
         without force refuses), as does one with another tag."""
-        if previous and previous != self._image_id(tag):
+        if previous and previous != self.image_id(tag):
             subprocess.run([self.docker, "rmi", previous], capture_output=True, check=False)
 
-    def _image_id(self, tag: str) -> str | None:
+    def image_id(self, tag: str) -> str | None:
         proc = subprocess.run(
             [self.docker, "image", "inspect", "--format", "{{.Id}}", tag],
             capture_output=True,
@@ -397,7 +397,7 @@ class Builder:
         )
         return proc.stdout.strip() or None if proc.returncode == 0 else None
 
-    def _label(self, tag: str) -> str | None:
+    def recipe_of(self, tag: str) -> str | None:
         proc = subprocess.run(
             [
                 self.docker,

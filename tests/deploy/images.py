@@ -13,6 +13,7 @@ BuildKit's layer cache makes take seconds when nothing changed.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -37,31 +38,18 @@ SERVER = f"{PREFIX}/server:deploy-test"
 PYTHON_PACKAGES = ["python3", "python3-venv"]
 
 
+@functools.cache
+def _builder() -> Builder:
+    """The image builder's own bookkeeping: ids, recipe labels, replaced images."""
+    return Builder(PREFIX, "offline")
+
+
 def image_id(tag: str) -> str | None:
-    proc = subprocess.run(
-        [docker_client(), "image", "inspect", "--format", "{{.Id}}", tag],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return proc.stdout.strip() or None if proc.returncode == 0 else None
+    return _builder().image_id(tag)
 
 
 def _label(tag: str) -> str | None:
-    proc = subprocess.run(
-        [
-            docker_client(),
-            "image",
-            "inspect",
-            "--format",
-            f'{{{{index .Config.Labels "{RECIPE_LABEL}"}}}}',
-            tag,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return proc.stdout.strip() or None if proc.returncode == 0 else None
+    return _builder().recipe_of(tag)
 
 
 def _build(
@@ -97,9 +85,7 @@ def _build(
         raise AssertionError(f"docker build {tag} failed (exit {proc.returncode}):\n{tail}")
     built = image_id(tag)
     assert built is not None, f"docker build {tag} left no image"
-    if previous and previous != built:
-        # Still used by a container, it stays; otherwise it would only fill the disk.
-        subprocess.run([docker_client(), "rmi", previous], capture_output=True, check=False)
+    _builder().drop_replaced(previous, tag)
     return built
 
 
@@ -111,7 +97,7 @@ def python_standin() -> None:
         return
     context = CACHE / "standin-python"
     context.mkdir(parents=True, exist_ok=True)
-    Builder(PREFIX, "offline").download_debs("standin-python", PYTHON_PACKAGES, context / "debs")
+    _builder().download_debs("standin-python", PYTHON_PACKAGES, context / "debs")
     _build(PYTHON_STANDIN, context, dockerfile=dockerfile, build_args={"BASE": BASE}, recipe=recipe)
 
 

@@ -54,16 +54,14 @@ def test_a_rebuilt_image_replaces_the_previous_one(
     assert first != second
     assert _exists(builder.docker, first)  # untagged now, but still there
 
-    builder._drop_replaced(first, tag)
+    builder.drop_replaced(first, tag)
 
     assert not _exists(builder.docker, first)
     assert _exists(builder.docker, tag)
-    assert builder._image_id(tag) == second
+    assert builder.image_id(tag) == second
 
 
-def test_an_image_in_use_or_still_current_stays(
-    builder: Builder, tag: str, tmp_path: Path
-) -> None:
+def test_an_image_in_use_or_still_current_stays(builder: Builder, tag: str, tmp_path: Path) -> None:
     first = _build(builder, tmp_path, tag, 1)
     container = subprocess.run(
         [builder.docker, "create", "--network", "none", first, "true"],
@@ -73,14 +71,14 @@ def test_an_image_in_use_or_still_current_stays(
     ).stdout.strip()
     try:
         _build(builder, tmp_path, tag, 2)
-        builder._drop_replaced(first, tag)
+        builder.drop_replaced(first, tag)
         assert _exists(builder.docker, first), "removed an image a container uses"
     finally:
         subprocess.run([builder.docker, "rm", "-f", container], capture_output=True, check=False)
-    builder._drop_replaced(first, tag)
+    builder.drop_replaced(first, tag)
     assert not _exists(builder.docker, first)
 
     # Nothing was rebuilt: the image the tag names is not "replaced".
-    current = builder._image_id(tag)
-    builder._drop_replaced(current, tag)
+    current = builder.image_id(tag)
+    builder.drop_replaced(current, tag)
     assert _exists(builder.docker, tag)
