@@ -1,3 +1,5 @@
+import { EditorState } from "@codemirror/state";
+import { EditorView } from "@codemirror/view";
 import { describe, expect, it } from "vitest";
 import { languageLabel, loadLanguage } from "./languages";
 
@@ -27,6 +29,23 @@ describe("editor languages", () => {
 
   it.each(SERVER_LANGUAGES)("has a badge label for %s", (id) => {
     expect(languageLabel(id)).not.toBe(id);
+  });
+
+  it("shows the sqlite3 shell's dot-commands as commands, not SQL", async () => {
+    const doc =
+      ".mode box\nSELECT 1 AS x; -- .not a command\n  .indented is SQL\n.import /dev/stdin t\n";
+    const view = new EditorView({
+      state: EditorState.create({ doc, extensions: [await loadLanguage("sqlite")] }),
+      parent: document.body,
+    });
+    try {
+      const marked = [...view.contentDOM.querySelectorAll(".cm-dotCommand")].map(
+        (node) => node.textContent,
+      );
+      expect(marked).toEqual([".mode box", ".import /dev/stdin t"]);
+    } finally {
+      view.destroy();
+    }
   });
 
   it("gives an unknown language plain text", async () => {

@@ -20,7 +20,11 @@ const LOADERS: Record<string, () => Promise<Extension>> = {
   // Text before `<?php` is HTML, as PHP itself treats it.
   php: () => import("@codemirror/lang-php").then((m) => m.php()),
   lua: () => legacy(import("@codemirror/legacy-modes/mode/lua").then((m) => m.lua)),
-  sqlite: () => import("@codemirror/lang-sql").then((m) => m.sql({ dialect: m.SQLite })),
+  sqlite: () =>
+    Promise.all([import("@codemirror/lang-sql"), import("@codemirror/view")]).then(([m, view]) => [
+      m.sql({ dialect: m.SQLite }),
+      dotCommands(view),
+    ]),
 };
 
 const ALIASES: Record<string, string> = {
@@ -36,6 +40,30 @@ async function legacy(
 ): Promise<Extension> {
   const [{ StreamLanguage }, parser] = await Promise.all([import("@codemirror/language"), mode]);
   return StreamLanguage.define(parser);
+}
+
+/**
+ * The sqlite3 shell's dot-commands (`.mode box`, `.import /dev/stdin t`): a line that
+ * starts with a dot at the left margin is a command to the shell, not SQL, and shows
+ * as one whole, in the meta colour, instead of as SQL tokens.
+ */
+function dotCommands(view: typeof import("@codemirror/view")): Extension {
+  const mark = view.Decoration.mark({ class: "cm-dotCommand" });
+  const matcher = new view.MatchDecorator({ regexp: /^\.[A-Za-z].*$/gm, decoration: () => mark });
+  const plugin = view.ViewPlugin.define(
+    (editor) => ({
+      decorations: matcher.createDeco(editor),
+      update(update) {
+        this.decorations = matcher.updateDeco(update, this.decorations);
+      },
+    }),
+    { decorations: (value) => value.decorations },
+  );
+  // The SQL tokens inside the line take the command's colour too.
+  const theme = view.EditorView.baseTheme({
+    ".cm-dotCommand, .cm-dotCommand *": { color: "var(--syn-meta)" },
+  });
+  return [plugin, theme];
 }
 
 const cache = new Map<string, Promise<Extension>>();
