@@ -93,9 +93,10 @@ def main() -> None:
             )
             for n in args.sizes:
                 results: dict[str, list[dict[str, Any]]] = {"playground": [], "reference": []}
-                for _ in range(args.repeats):
+                for repeat in range(args.repeats):
                     # Alternate the order so neither server always runs on a warmer machine.
-                    for name in ("playground", "reference"):
+                    order = ("playground", "reference")
+                    for name in order if repeat % 2 == 0 else order[::-1]:
                         if name == "playground":
                             room = ours.create_session(code="")["id"]
                             ws = ours.ws_url + "/ws/doc"
