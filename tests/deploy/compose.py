@@ -1,11 +1,8 @@
 """docker-compose.yml as `docker run` flags, so the deployment test runs the container
 the way the compose file says and the two cannot drift apart.
 
-PyYAML is not a dependency of the project, and the compose file is a few plain block
-mappings and lists: `parse_yaml` reads exactly that subset and refuses anything else
-(flow style, anchors, multi-line scalars), so a richer compose file fails loudly here
-instead of being misread. `run_flags` translates every key of the service; a key it
-does not know fails the test until it is taught what that key means for `docker run`.
+`run_flags` translates every key of the service; a key it does not know fails the test
+until it is taught what that key means for `docker run`.
 """
 
 from __future__ import annotations
@@ -13,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
+
+import yaml
 
 SERVICE = "playground"
 # The image's own port (Dockerfile: ENV PLAYGROUND_PORT=8000, EXPOSE 8000).
@@ -23,90 +22,10 @@ class ComposeError(AssertionError):
     """docker-compose.yml holds something this reader does not understand."""
 
 
-@dataclass(frozen=True)
-class Line:
-    number: int
-    indent: int
-    text: str
-
-
-def _strip_comment(raw: str) -> str:
-    quote = ""
-    for i, char in enumerate(raw):
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char == "#" and (i == 0 or raw[i - 1] in " \t"):
-            return raw[:i]
-    return raw
-
-
-def _lines(text: str) -> list[Line]:
-    lines = []
-    for number, raw in enumerate(text.splitlines(), 1):
-        if "\t" in raw[: len(raw) - len(raw.lstrip())]:
-            raise ComposeError(f"line {number}: tab in indentation")
-        stripped = _strip_comment(raw).rstrip()
-        if stripped.strip():
-            lines.append(Line(number, len(stripped) - len(stripped.lstrip()), stripped.strip()))
-    return lines
-
-
-def _scalar(text: str, number: int) -> str:
-    if text[:1] in ("'", '"'):
-        if len(text) < 2 or text[-1] != text[0]:
-            raise ComposeError(f"line {number}: unterminated quote in {text!r}")
-        return text[1:-1]
-    if text[:1] in "{[&*!|>" or text.startswith("<<"):
-        raise ComposeError(f"line {number}: unsupported YAML {text!r}")
-    return text
-
-
-def _block(lines: list[Line], i: int, indent: int) -> tuple[Any, int]:
-    """The block starting at `lines[i]` (indented by `indent`); returns it and the
-    index of the first line after it."""
-    if lines[i].text == "-" or lines[i].text.startswith("- "):
-        items: list[Any] = []
-        while i < len(lines) and lines[i].indent == indent and lines[i].text.startswith("-"):
-            item = lines[i].text[1:].strip()
-            if not item or re.match(r"[^'\"\s][^\s]*:( |$)", item):
-                raise ComposeError(f"line {lines[i].number}: only plain list items are supported")
-            items.append(_scalar(item, lines[i].number))
-            i += 1
-        return items, i
-    mapping: dict[str, Any] = {}
-    while i < len(lines) and lines[i].indent == indent:
-        line = lines[i]
-        key, sep, rest = line.text.partition(":")
-        if not sep or (rest and not rest.startswith(" ")) or key.startswith("-"):
-            raise ComposeError(f"line {line.number}: expected `key: value`, got {line.text!r}")
-        key = _scalar(key.strip(), line.number)
-        if key in mapping:
-            raise ComposeError(f"line {line.number}: duplicate key {key!r}")
-        rest = rest.strip()
-        i += 1
-        if rest:
-            mapping[key] = _scalar(rest, line.number)
-        elif i < len(lines) and lines[i].indent > indent:
-            mapping[key], i = _block(lines, i, lines[i].indent)
-        elif i < len(lines) and lines[i].indent == indent and lines[i].text.startswith("- "):
-            mapping[key], i = _block(lines, i, indent)
-        else:
-            mapping[key] = None
-    if i < len(lines) and lines[i].indent > indent:
-        raise ComposeError(f"line {lines[i].number}: unexpected indentation")
-    return mapping, i
-
-
 def parse_yaml(text: str) -> dict[str, Any]:
-    """The block-style YAML subset compose files are written in (strings only)."""
-    lines = _lines(text)
-    if not lines:
-        return {}
-    document, end = _block(lines, 0, lines[0].indent)
-    if end != len(lines) or not isinstance(document, dict):
-        raise ComposeError(f"line {lines[min(end, len(lines) - 1)].number}: unexpected content")
+    document = yaml.safe_load(text) or {}
+    if not isinstance(document, dict):
+        raise ComposeError("docker-compose.yml is not a mapping")
     return document
 
 
