@@ -89,6 +89,13 @@ def _build(
     return built
 
 
+def _empty_dir(path: Path) -> Path:
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    return path
+
+
 def python_standin() -> None:
     """Debian's Python 3.11 with venv on the base image, from .debs fetched on the host."""
     dockerfile = HERE / "standins" / "python.Dockerfile"
@@ -116,10 +123,7 @@ def node_standin() -> None:
     )
     if _label(NODE_STANDIN) == recipe:
         return
-    context = CACHE / "standin-node"
-    if context.exists():
-        shutil.rmtree(context)
-    context.mkdir(parents=True)
+    context = _empty_dir(CACHE / "standin-node")
     shutil.copy2(node, context / "node")
     shutil.copytree(npm, context / "npm", symlinks=True)
     _build(NODE_STANDIN, context, dockerfile=dockerfile, build_args={"BASE": BASE}, recipe=recipe)
@@ -132,10 +136,7 @@ def wheels() -> None:
     recipe = file_hash([read_text(pyproject), sys.version.split()[0]])
     if _label(WHEELS) == recipe:
         return
-    dest = CACHE / "wheels"
-    if dest.exists():
-        shutil.rmtree(dest)
-    dest.mkdir(parents=True)
+    dest = _empty_dir(CACHE / "wheels")
     backend = ["setuptools>=68", "wheel"]  # pyproject.toml's [build-system] requires
     run(
         [
