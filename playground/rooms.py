@@ -107,6 +107,10 @@ class DocRoom(YRoom):
         self.snapshot_seq = 0
         self.presence = Presence()
         self._code_bytes: int | None = None
+        # An upper bound on the code's UTF-8 bytes, kept without reading the document:
+        # each client update adds at most its own length. None: unknown (a fresh room,
+        # a server-side edit, an update that failed half-way).
+        self._code_bound: int | None = None
         # The stored summary is current when the room loads: the first summary rides a
         # batch SUMMARY_EVERY_S later (or is written once the room is quiet). Counting
         # from 0 made every room's first update take the slow path at once when a whole
@@ -298,6 +302,7 @@ class DocRoom(YRoom):
         The session's summary is refreshed with it: an API caller reads it back."""
         self._summary_at = 0.0
         self._author = author
+        self._code_bound = None
         try:
             with self.ydoc.transaction():
                 change(self.ydoc)
@@ -387,22 +392,32 @@ class DocRoom(YRoom):
                 f"{held + len(update)} bytes of changes would wait for changes this server "
                 f"never received; the limit is {self.max_code_bytes}"
             )
-        if len(self.code) * 4 + len(update) + held > self.max_code_bytes and (
-            self._exact_code_bytes() + len(update) + held > self.max_code_bytes
-        ):
-            trial = build_doc(self.ydoc.get_update(), [*self._held, update])
-            size = len(str(trial.get("code", type=Text)).encode("utf-8"))
-            if size > self.max_code_bytes:
-                raise PayloadTooLarge(
-                    f"the code would be {size} bytes; the limit is {self.max_code_bytes}"
-                )
+        # The bound, not the document, on the way of every keystroke: reading the
+        # text's length opens a pycrdt transaction before the update's own.
+        bound = self._code_bound
+        if bound is None:
+            bound = len(self.code) * 4
+        if bound + len(update) + held > self.max_code_bytes:
+            bound = self._exact_code_bytes()
+            if bound + len(update) + held > self.max_code_bytes:
+                trial = build_doc(self.ydoc.get_update(), [*self._held, update])
+                size = len(str(trial.get("code", type=Text)).encode("utf-8"))
+                if size > self.max_code_bytes:
+                    raise PayloadTooLarge(
+                        f"the code would be {size} bytes; the limit is {self.max_code_bytes}"
+                    )
         self._author, self._origin = peer.author, peer
+        self._code_bound = None
         try:
             self.ydoc.apply_update(update)
         except Exception as exc:
             raise ProtocolError("update does not decode") from exc
         finally:
             self._author = self._origin = None
+        # The held updates are counted too: this one may have let them in. (They count
+        # again with every update while they wait; an overestimate only costs an exact
+        # measurement.)
+        self._code_bound = bound + len(update) + held
         self._track_held(update)
 
     def _track_held(self, update: bytes) -> None:

@@ -214,3 +214,56 @@ async def test_flush_waits_for_updates_that_arrive_while_a_snapshot_is_written(
 
         wire.push(None)
         await serving
+
+
+async def test_the_size_limit_holds_across_many_small_updates_and_server_side_edits(
+    tmp_path: Path,
+) -> None:
+    """The room checks each update against a running upper bound of the code's size,
+    not the document: the bound must add up every update and start over after a
+    change the server makes itself. (The registry's limit is 64 KiB.)"""
+    async with session_s1(tmp_path / "db.sqlite", snapshot_every=50) as (store, registry, initial):
+        wire = HandTransport()
+        peer = Peer(wire, path="s1", queue_size=64)
+        serving = asyncio.create_task(registry.serve(peer))
+        await until(lambda: "s1" in registry.rooms and registry.rooms["s1"].peers)
+        room = registry.rooms["s1"]
+        typist = Typist(initial)
+        for _ in range(60):  # 60 KiB, each update well under the limit on its own
+            typist.type(wire, "x" * 1024)
+        assert not peer.closed
+        code = room.ydoc.get("code", type=Text)
+        await registry.edit("s1", lambda _: code.insert(0, "y" * 4000), "api")
+        typist.doc.apply_update(room.ydoc.get_update(typist.doc.get_state()))
+        assert len(str(room.code)) == 60 * 1024 + 4000
+
+        typist.type(wire, "z" * 1024)  # 61 KiB + 4,000 bytes: over 64 KiB
+        assert peer.closed and peer.close_code[0] == 4413
+        assert len(str(room.code)) == 60 * 1024 + 4000
+        await room.flush()
+        assert (await store.document_at("s1", room.last_seq)).code == str(room.code)
+        await serving
+
+
+async def test_the_size_limit_counts_held_updates_once_they_join(tmp_path: Path) -> None:
+    """An update that waits for a change the server lacks is invisible until that
+    change arrives; once it joins, its size must still count against the limit."""
+    async with session_s1(tmp_path / "db.sqlite", snapshot_every=50) as (_, registry, initial):
+        wire = HandTransport()
+        peer = Peer(wire, path="s1", queue_size=64)
+        serving = asyncio.create_task(registry.serve(peer))
+        await until(lambda: "s1" in registry.rooms and registry.rooms["s1"].peers)
+        room = registry.rooms["s1"]
+        client = Typist(initial)
+        client.text += "# start\n"
+        client.text += "h" * 40_000
+        first, held = client.sent
+        wire.push(sync_message(SYNC_UPDATE, held))  # waits for `first`
+        wire.push(sync_message(SYNC_UPDATE, first))
+        assert len(str(room.code)) == 40_008
+
+        client.text += "b" * 40_000  # 80,008 bytes: over 64 KiB
+        wire.push(sync_message(SYNC_UPDATE, client.sent[-1]))
+        assert peer.closed and peer.close_code[0] == 4413
+        assert len(str(room.code)) == 40_008
+        await serving
