@@ -277,6 +277,7 @@ class Worker:
         duration_s: float = 0.0,
         join_gap_ms: float = 2.0,
         max_chars: int = 0,
+        typing: str = "prepend",
     ) -> Worker:
         config = {
             "ws": ws_base,
@@ -286,6 +287,7 @@ class Worker:
             "durationS": duration_s,
             "joinGapMs": join_gap_ms,
             "maxChars": max_chars,
+            "typing": typing,
         }
         proc = subprocess.Popen(
             ["node", str(BENCH / "clients.mjs"), json.dumps(config)],

@@ -1,6 +1,6 @@
 // Many stock y-websocket clients in one Node process, driven by a Python bench script.
 //   node bench/clients.mjs '{"ws", "rooms": [...], "perRoom", "rate", "durationS", "joinGapMs",
-//                            "maxChars"?}'
+//                            "maxChars"?, "typing"?: "prepend" | "forward"}'
 // Every client of a room lives in this process, so one clock times each update from
 // its author to every other client of the room. stdout: one JSON line per event.
 // stdin commands (one per line):
@@ -38,7 +38,9 @@ function client(room, index) {
     disableBc: true,
   })
   provider.awareness.setLocalStateField('user', { name: `bench-${gid}`, color: '#3366ff' })
-  const c = { id: gid++, room, index, doc, provider, text: doc.getText('code'), counting: false }
+  const c = {
+    id: gid++, room, index, doc, provider, text: doc.getText('code'), counting: false, cursor: null,
+  }
   provider.on('connection-close', (event) => {
     const code = event ? String(event.code) : 'none'
     closes[code] = (closes[code] || 0) + 1
@@ -94,9 +96,22 @@ async function type() {
     let next = performance.now()
     while (performance.now() < end) {
       const t = Math.round(performance.now() * 10)
-      // At the start: finding an index walks the item list from the nearest search
-      // marker, which grows with the history; index 0 stays cheap for the whole run.
-      c.text.insert(0, `<${c.id}.${seq++}.${t}>`)
+      const marker = `<${c.id}.${seq++}.${t}>`
+      if (config.typing === 'forward') {
+        // Right after this client's own last keystroke, as a person types: Yjs joins
+        // one author's consecutive keystrokes into one item, so the history grows with
+        // the runs of typing, not with every keystroke. (Finding the cursor walks the
+        // items to its left: cheap while the runs are few.)
+        const at = c.cursor && Y.createAbsolutePositionFromRelativePosition(c.cursor, c.doc)
+        const index = at ? at.index : 0
+        c.text.insert(index, marker)
+        c.cursor = Y.createRelativePositionFromTypeIndex(c.text, index + marker.length, -1)
+      } else {
+        // At the start: finding an index walks the item list from the nearest search
+        // marker, which grows with the history; index 0 stays cheap for the whole run.
+        // Every keystroke stays an item of its own.
+        c.text.insert(0, marker)
+      }
       sent++
       // maxChars: keep the document bounded (a soak measures leaks, not growing documents)
       if (config.maxChars > 0 && c.index === 0 && c.text.length > config.maxChars) {

@@ -2,8 +2,10 @@
 
 Runs against one playground server for `--minutes`:
 - typing: `--rooms` rooms x 5 stock clients at 2 updates/s, measured in 20 s windows;
-  one client per room trims the document past `--max-doc-chars` (4,000), so documents
-  stay small (`--max-doc-chars 0` lets them grow: ~120 KiB each after 10 minutes);
+  each client types on from its own last keystroke, as people do (`--typing prepend`:
+  every keystroke at the start of the document, each one an item of its own in the
+  history for good); one client per room trims the document past `--max-doc-chars`
+  (4,000), so documents stay small (`--max-doc-chars 0` lets them grow);
 - idle: `--idle` connections that sync and sit still;
 - churn: clients join `--churn-rooms` other rooms in turn and leave, so rooms load and
   unload (`PLAYGROUND_ROOM_IDLE_S=3`) the whole time;
@@ -95,7 +97,13 @@ def churn(ws_base: str, rooms: list[str], deadline: float, out: dict[str, int]) 
 def start_typists(ws_base: str, rooms: list[str], args: argparse.Namespace) -> Worker:
     """5 clients per room, each typing 2 updates/s in windows of `--window` seconds."""
     return Worker.start(
-        ws_base, rooms, 5, rate=2.0, duration_s=args.window, max_chars=args.max_doc_chars
+        ws_base,
+        rooms,
+        5,
+        rate=2.0,
+        duration_s=args.window,
+        max_chars=args.max_doc_chars,
+        typing=args.typing,
     )
 
 
@@ -239,11 +247,12 @@ async def main_async(args: argparse.Namespace) -> None:
         f" (whole run {slope_mib_per_min(samples):+.2f})"
     )
     if windows:
-        for label, w in (("first", windows[0]), ("last", windows[-1])):
-            p50, p99 = hist_percentiles(merge_hist([w]), (0.5, 0.99))
+        for label, window in (("first", windows[0]), ("last", windows[-1])):
+            p50, p99 = hist_percentiles(merge_hist([window]), (0.5, 0.99))
             print(
                 f"typing, {label} window: p50 {p50:.1f} ms p99 {p99:.1f} ms,"
-                f" {w['received']} deliveries, {w['missing']} missing, closes {w['closes']}"
+                f" {window['received']} deliveries, {window['missing']} missing,"
+                f" closes {window['closes']}"
             )
         f50, f99 = hist_percentiles(merge_hist(windows[:1]), (0.5, 0.99))
         l50, l99 = hist_percentiles(merge_hist(windows[-1:]), (0.5, 0.99))
@@ -293,6 +302,12 @@ def main() -> None:
         help="one client per typing room trims the document past this (0: let it grow)",
     )
     parser.add_argument("--window", type=float, default=20.0, help="seconds per typing window")
+    parser.add_argument(
+        "--typing",
+        choices=("forward", "prepend"),
+        default="forward",
+        help="where each client types: after its own last keystroke, or at the start",
+    )
     parser.add_argument(
         "--reference",
         action="store_true",
