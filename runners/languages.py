@@ -7,7 +7,9 @@ Every language's image is built by the same Dockerfile (`container_images/base/`
 Commands run inside the image with `/sandbox` (the run's tmpfs work dir) as the
 current directory; the program's source is written to `/sandbox/<source>`.
 A compile step that fails ends the run with its exit code: compiler errors are
-ordinary stderr output and the run's status is `failed`.
+ordinary stderr output and the run's status is `failed`. A `warm` command starts in
+the background with the container, so a pooled container can do ahead what the
+compile step would (TypeScript: container_images/typescript/files/tsc-warm.js).
 """
 
 from __future__ import annotations
@@ -30,6 +32,10 @@ class Language:
     version: str
     template: str
     compile: tuple[str, ...] | None = None
+    # Started in the background when the container starts, before the program arrives
+    # (a pooled container waits for it): stdin /dev/null, stdout to stderr. For work a
+    # compile step can do ahead, such as loading the compiler.
+    warm: tuple[str, ...] | None = None
     # `{heap_mb}` in a value stands for HEAP_PERCENT of the run's memory limit.
     env: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -68,6 +74,21 @@ _JAVAC_FLAGS = (
     "-XX:TieredStopAtLevel=1",
 )
 
+_TSC_ARGS = (
+    "--strict",
+    "--skipLibCheck",
+    "--lib",
+    "es2020",
+    "--target",
+    "es2020",
+    "--module",
+    "commonjs",
+    "--outDir",
+    "/sandbox/out",
+    "main.ts",
+    "/opt/playground/node-globals.d.ts",
+)
+
 LANGUAGES: tuple[Language, ...] = (
     Language(
         id="python",
@@ -92,21 +113,10 @@ LANGUAGES: tuple[Language, ...] = (
         id="typescript",
         name="TypeScript",
         source="main.ts",
-        compile=(
-            "tsc",
-            "--strict",
-            "--skipLibCheck",
-            "--lib",
-            "es2020",
-            "--target",
-            "es2020",
-            "--module",
-            "commonjs",
-            "--outDir",
-            "/sandbox/out",
-            "main.ts",
-            "/opt/playground/node-globals.d.ts",
-        ),
+        # A compiler that has loaded itself and the library while the container waited
+        # compiles in ~50 ms instead of ~600 (container_images/typescript/files/).
+        warm=("sh", "/opt/playground/tsc-warm.sh", *_TSC_ARGS),
+        compile=("sh", "/opt/playground/tsc-compile.sh", *_TSC_ARGS),
         run=("node", "out/main.js"),
         version="t=$(tsc --version) && n=$(node --version) "
         '&& echo "TypeScript ${t#Version }, Node.js $n"',

@@ -55,6 +55,16 @@ BOOTSTRAP = (
     'dd bs="$n" count=1 iflag=fullblock status=none | tar -x -C /sandbox -f - || exit 125; '
     "cd /sandbox && exec /bin/sh ./.run"
 )
+
+
+def bootstrap(lang: Language) -> str:
+    """The container's shell command: the language's warm-up in the background, if it
+    has one, then BOOTSTRAP."""
+    if lang.warm is None:
+        return BOOTSTRAP
+    return f"{shlex.join(lang.warm)} </dev/null >&2 & {BOOTSTRAP}"
+
+
 # Grace after the program exits or is killed to drain trailing output.
 DRAIN_S = 1.0
 
@@ -107,7 +117,7 @@ def container_config(
     fsize = limits.fsize_mb * 1024 * 1024
     return {
         "Image": image,
-        "Cmd": ["/bin/sh", "-c", BOOTSTRAP],
+        "Cmd": ["/bin/sh", "-c", bootstrap(lang)],
         "Entrypoint": [],
         "User": f"{RUN_UID}:{RUN_UID}",
         "WorkingDir": "/sandbox",

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import subprocess
+
 import pytest
 
-from runners import LANGUAGES, RunnerService, get_language
-from tests.runners.conftest import converse, run
+from runners import LANGUAGES, Limits, RunnerConfig, RunnerService, get_language
+from runners.sandbox import INSTANCE_LABEL
+from tests.runners.conftest import TEST_TIME_LIMIT_S, containers_of, converse, run
 
 pytestmark = pytest.mark.docker
 
@@ -183,3 +187,52 @@ async def test_non_ascii_source_and_output_are_utf8(runner: RunnerService, langu
     ran = await run(runner, language, UNICODE[language])
     assert (ran.result.status, ran.stderr) == ("ok", "")
     assert ran.stdout == "héllo ✓ 世界\n"
+
+
+async def test_typescript_from_the_pool_compiles_with_its_warm_compiler() -> None:
+    """A pooled TypeScript container has loaded the compiler before its program comes;
+    the compile step hands the work over and the run is what tsc alone would give."""
+    config = RunnerConfig(
+        limits=Limits(time_limit_s=TEST_TIME_LIMIT_S),
+        pool_size=1,
+        languages=(get_language("typescript"),),
+    )
+    async with RunnerService(config) as service:
+        label = f"{INSTANCE_LABEL}={service.instance}"
+        for code, expected in (
+            (BROKEN["typescript"], None),
+            (
+                'process.stdin.on("data", (d: any) => console.log(String(d).trim() + "!"));\n',
+                "hi!\n",
+            ),
+        ):
+            async with asyncio.timeout(60):  # the pool refills after each run
+                while True:
+                    if service.pool_idle()["typescript"] == 1:
+                        break
+                    await asyncio.sleep(0.1)
+            (pooled,) = containers_of(label)
+            probe = await asyncio.to_thread(
+                subprocess.run,
+                [
+                    "docker",
+                    "exec",
+                    pooled,
+                    "sh",
+                    "-c",
+                    'tr "\\0" " " < /proc/$(cat /tmp/.tsc-pid)/cmdline',
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            warm = probe.stdout
+            assert "tsc-warm.js" in warm, "the pooled container runs the warm compiler"
+            ran = await run(service, "typescript", code, stdin="hi\n")
+            if expected is None:
+                assert ran.result.status == "failed" and ran.result.exit_code == 2
+                assert "main.ts(1,7): error TS2322" in ran.stderr
+                assert ran.stdout == ""
+            else:
+                assert ran.result.status == "ok", ran.stderr
+                assert ran.stdout == expected and ran.stderr == ""
