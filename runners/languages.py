@@ -9,7 +9,7 @@ current directory; the program's source is written to `/sandbox/<source>`.
 A compile step that fails ends the run with its exit code: compiler errors are
 ordinary stderr output and the run's status is `failed`. A `warm` command starts in
 the background with the container, so a pooled container can do ahead what the
-compile step would (TypeScript: container_images/typescript/files/tsc-warm.js).
+compile step would (TypeScript's container_images/typescript/files/tsc-warm.js).
 """
 
 from __future__ import annotations
@@ -32,9 +32,10 @@ class Language:
     version: str
     template: str
     compile: tuple[str, ...] | None = None
-    # Started in the background when the container starts, before the program arrives
-    # (a pooled container waits for it): stdin /dev/null, stdout to stderr. For work a
-    # compile step can do ahead, such as loading the compiler.
+    # A warm compiler: started in the background when the container starts, before the
+    # program arrives (a pooled container waits with it loaded), it does the compile
+    # step's work when asked. The protocol is in runners/sandbox.py; `compile` stays
+    # the fallback.
     warm: tuple[str, ...] | None = None
     # `{heap_mb}` in a value stands for HEAP_PERCENT of the run's memory limit.
     env: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
@@ -115,8 +116,8 @@ LANGUAGES: tuple[Language, ...] = (
         source="main.ts",
         # A compiler that has loaded itself and the library while the container waited
         # compiles in ~50 ms instead of ~600 (container_images/typescript/files/).
-        warm=("sh", "/opt/playground/tsc-warm.sh", *_TSC_ARGS),
-        compile=("sh", "/opt/playground/tsc-compile.sh", *_TSC_ARGS),
+        warm=("node", "/opt/playground/tsc-warm.js", *_TSC_ARGS),
+        compile=("tsc", *_TSC_ARGS),
         run=("node", "out/main.js"),
         version="t=$(tsc --version) && n=$(node --version) "
         '&& echo "TypeScript ${t#Version }, Node.js $n"',

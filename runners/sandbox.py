@@ -57,12 +57,43 @@ BOOTSTRAP = (
 )
 
 
+# A language's warm compiler starts with the container, in the background (stdin
+# /dev/null, stdout to stderr), and loads what it can before the program comes. It
+# then opens the FIFO WARM_GO to read, which blocks until the run's compile step
+# writes to it (the source is in place by then); compiles, with its diagnostics on
+# stderr; writes the compiler's exit code to the FIFO WARM_DONE and exits without
+# closing it, so that the compile step, reading to the end, returns only once the
+# compiler's memory is given back. Without a live warm compiler the step compiles
+# as usual.
+WARM_GO, WARM_DONE, WARM_PID = "/tmp/.warm-go", "/tmp/.warm-done", "/tmp/.warm-pid"
+
+
 def bootstrap(lang: Language) -> str:
-    """The container's shell command: the language's warm-up in the background, if it
-    has one, then BOOTSTRAP."""
+    """The container's shell command: the language's warm compiler in the background,
+    if it has one, then BOOTSTRAP."""
     if lang.warm is None:
         return BOOTSTRAP
-    return f"{shlex.join(lang.warm)} </dev/null >&2 & {BOOTSTRAP}"
+    return (
+        f"mkfifo {WARM_GO} {WARM_DONE} && "
+        f"{{ {shlex.join(lang.warm)} </dev/null >&2 & echo $! >{WARM_PID}; }}; {BOOTSTRAP}"
+    )
+
+
+def compile_step(lang: Language) -> str | None:
+    """The run script's compile step: through the warm compiler while it lives."""
+    if lang.compile is None:
+        return None
+    # The compiler never reads the program's stdin, and all it says is diagnostics.
+    cold = f"{shlex.join(lang.compile)} </dev/null >&2 || exit $?"
+    if lang.warm is None:
+        return cold
+    return (
+        f'if [ -p {WARM_GO} ] && kill -0 "$(cat {WARM_PID} 2>/dev/null)" 2>/dev/null; then\n'
+        f"  echo go >{WARM_GO}\n"
+        f"  code=$(cat {WARM_DONE})\n"
+        '  [ "$code" = 0 ] || exit "${code:-1}"\n'
+        f"else\n  {cold}\nfi"
+    )
 
 
 # Grace after the program exits or is killed to drain trailing output.
@@ -161,10 +192,7 @@ def container_config(
 
 def payload(lang: Language, code: str) -> bytes:
     """The stdin prefix of a run: header line, then a tar of the source and run script."""
-    steps = []
-    if lang.compile:
-        # The compiler never reads the program's stdin, and all it says is diagnostics.
-        steps.append(f"{shlex.join(lang.compile)} </dev/null >&2 || exit $?")
+    steps = [step for step in (compile_step(lang),) if step is not None]
     steps.append(f"exec {shlex.join(lang.run)}")
     script = "\n".join(steps) + "\n"
     buf = io.BytesIO()

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from runners import LANGUAGES, Limits, RunnerConfig, RunnerService, get_language
-from runners.sandbox import INSTANCE_LABEL
+from runners.sandbox import INSTANCE_LABEL, WARM_PID
 from tests.runners.conftest import TEST_TIME_LIMIT_S, containers_of, converse, run
 
 pytestmark = pytest.mark.docker
@@ -220,7 +220,7 @@ async def test_typescript_from_the_pool_compiles_with_its_warm_compiler() -> Non
                     pooled,
                     "sh",
                     "-c",
-                    'tr "\\0" " " < /proc/$(cat /tmp/.tsc-pid)/cmdline',
+                    f'tr "\\0" " " < /proc/$(cat {WARM_PID})/cmdline',
                 ],
                 capture_output=True,
                 text=True,

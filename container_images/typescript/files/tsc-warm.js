@@ -1,12 +1,11 @@
 // A TypeScript compiler that loads itself and the standard library while the
-// container waits for its program, then compiles `main.ts` the moment asked.
-// Started in the background when the container starts (see runners/languages.py):
+// container waits for its program, then compiles `main.ts` the moment asked: the
+// language's warm compiler (runners/sandbox.py has the protocol).
 //   node tsc-warm.js FLAG... FILE...     (tsc's own command line)
-// Reads a line from the FIFO `/tmp/.tsc-go` (the run's compile step writes one once
-// the source is in place), writes the diagnostics to stderr as tsc does, writes tsc's
-// exit code to the FIFO `/tmp/.tsc-done`, and exits: the program runs without it.
-// Runs as the run's user inside its container, before any of the run's code.
-// Never reads stdin: that is the program's.
+// Waits for the FIFO `/tmp/.warm-go` (the run writes to it once the source is in
+// place), writes the diagnostics to stderr as tsc does, writes tsc's exit code to the
+// FIFO `/tmp/.warm-done`, and exits: the program runs without it. Runs as the run's
+// user inside its container, before any of the run's code; stdin is not its own.
 'use strict'
 const fs = require('fs')
 const ts = require('typescript')
@@ -38,7 +37,7 @@ try {
   warm = undefined // compile cold, still correct
 }
 
-fs.readFileSync('/tmp/.tsc-go') // blocks until the run asks
+fs.readFileSync('/tmp/.warm-go') // blocks until the run asks
 let code = 1
 try {
   const program = ts.createProgram(parsed.fileNames, options, host, warm)
@@ -61,5 +60,5 @@ try {
 }
 // The FIFO stays open until this process is gone: the compile step reads to its end,
 // so the program starts only once this process's memory is given back.
-fs.writeSync(fs.openSync('/tmp/.tsc-done', 'w'), `${code}\n`)
+fs.writeSync(fs.openSync('/tmp/.warm-done', 'w'), `${code}\n`)
 process.exit(0)
