@@ -9,7 +9,8 @@ current directory; the program's source is written to `/sandbox/<source>`.
 A compile step that fails ends the run with its exit code: compiler errors are
 ordinary stderr output and the run's status is `failed`. A `warm` command starts in
 the background with the container, so a pooled container can do ahead what the
-compile step would (TypeScript's container_images/typescript/files/tsc-warm.js).
+compile step would (container_images/typescript/files/tsc-warm.js,
+container_images/java/files/WarmJavac.java).
 """
 
 from __future__ import annotations
@@ -176,6 +177,16 @@ LANGUAGES: tuple[Language, ...] = (
         name="Java",
         source="Main.java",
         compile=("javac", *(f"-J{flag}" for flag in _JAVAC_FLAGS), "Main.java"),
+        # javac loaded and warmed up by the JIT while the container waits
+        # (container_images/java/files/WarmJavac.java).
+        warm=(
+            "java",
+            *_JAVAC_FLAGS,
+            "-cp",
+            "/opt/playground/warm",
+            "WarmJavac",
+            "Main.java",
+        ),
         # Full tiered compilation: C2 pays off on compute loops. The JVM's own warnings
         # ("Failed to start thread" at the pids limit) go to stderr, not stdout.
         run=("java", *_JVM_FLAGS, "-Xlog:disable", "-Xlog:all=warning:stderr", "-cp", ".", "Main"),

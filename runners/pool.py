@@ -66,10 +66,18 @@ class WarmPool:
             await self._discard(sandbox)
         return await self.prepare(lang)
 
-    async def prepare(self, lang: Language) -> Sandbox:
-        """A fresh sandbox for `lang`, tracked until it is discarded."""
+    async def prepare(self, lang: Language, *, warm: bool = False) -> Sandbox:
+        """A fresh sandbox for `lang`, tracked until it is discarded. `warm`: with the
+        language's warm compiler, which needs the time a sandbox waits in the pool to
+        pay off (a run that cannot wait compiles as usual)."""
         sandbox = await Sandbox.prepare(
-            self._api, lang, lang.image(self._prefix), self._limits, self._labels, self._tracked
+            self._api,
+            lang,
+            lang.image(self._prefix),
+            self._limits,
+            self._labels,
+            self._tracked,
+            warm=warm,
         )
         return sandbox
 
@@ -105,7 +113,7 @@ class WarmPool:
                 if self._retry_at.get(lang.id, 0.0) > time.monotonic():
                     break
                 try:
-                    sandbox = await self.prepare(lang)
+                    sandbox = await self.prepare(lang, warm=True)
                 except (RuntimeUnavailable, SandboxError) as exc:
                     log.info(
                         "warm pool: %s unavailable, retrying in %gs: %s", lang.id, RETRY_S, exc

@@ -137,9 +137,10 @@ def instance_labels(instance: str) -> dict[str, str]:
 
 
 def container_config(
-    lang: Language, image: str, limits: Limits, labels: dict[str, str]
+    lang: Language, image: str, limits: Limits, labels: dict[str, str], *, warm: bool = False
 ) -> dict[str, Any]:
-    """The Engine API create body: every isolation setting, no opt-out."""
+    """The Engine API create body: every isolation setting, no opt-out. `warm`: start
+    the language's warm compiler (a container for the pool, which has time for it)."""
     memory = limits.memory_mb * 1024 * 1024
     tmpfs_opts = (
         f"rw,exec,nosuid,nodev,size={limits.tmpfs_mb}m,nr_inodes=4096,"
@@ -148,7 +149,7 @@ def container_config(
     fsize = limits.fsize_mb * 1024 * 1024
     return {
         "Image": image,
-        "Cmd": ["/bin/sh", "-c", bootstrap(lang)],
+        "Cmd": ["/bin/sh", "-c", bootstrap(lang) if warm else BOOTSTRAP],
         "Entrypoint": [],
         "User": f"{RUN_UID}:{RUN_UID}",
         "WorkingDir": "/sandbox",
@@ -239,13 +240,17 @@ class Sandbox:
         limits: Limits,
         labels: dict[str, str],
         tracked: set[str],
+        *,
+        warm: bool = False,
     ) -> Sandbox:
-        """Create, attach (established), then start a container for `lang`.
+        """Create, attach (established), then start a container for `lang` (`warm`: with
+        its warm compiler, for the pool).
 
         Its id is in `tracked` from creation until removal (the reaper spares those).
         """
         name = f"playground-{lang.id}-{uuid.uuid4().hex[:12]}"
-        container_id = await api.create(container_config(lang, image, limits, labels), name)
+        config = container_config(lang, image, limits, labels, warm=warm)
+        container_id = await api.create(config, name)
         tracked.add(container_id)
         try:
             stream = await api.attach(container_id)

@@ -49,5 +49,10 @@ JAVA
 javac -J-XX:+UseSerialGC -J-XX:-UsePerfData -J-XX:MaxRAMPercentage=75 -J-XX:TieredStopAtLevel=1 \
   -J-XX:ArchiveClassesAtExit=/opt/playground/javac.jsa Main.java
 chmod 0644 /opt/playground/javac.jsa
+# The warm compiler (WarmJavac.java), and the program it warms up on: this one.
+mkdir -p /opt/playground/warm
+cp Main.java /opt/playground/warm/Sample.java
+javac -d /opt/playground/warm /opt/playground/WarmJavac.java
+chmod -R a+rX /opt/playground/warm
 cd /
 rm -rf "$work"
