@@ -88,6 +88,18 @@ async def session_s1(
         yield store, registry, initial
 
 
+async def one_client(
+    registry: RoomRegistry,
+) -> tuple[HandTransport, Peer, asyncio.Task[None], rooms.DocRoom]:
+    """One client on a hand-driven transport, served in session "s1" and joined: its
+    transport, its peer, the task serving it, and the room."""
+    wire = HandTransport()
+    peer = Peer(wire, path="s1", queue_size=64)
+    serving = asyncio.create_task(registry.serve(peer))
+    await until(lambda: "s1" in registry.rooms and registry.rooms["s1"].peers)
+    return wire, peer, serving, registry.rooms["s1"]
+
+
 async def test_updates_are_stored_before_delivery_at_once_or_queued_and_stay_in_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -147,10 +159,7 @@ async def test_a_failing_summary_write_is_retried_after_a_quiet_spell_not_in_a_l
 ) -> None:
     monkeypatch.setattr(rooms, "SUMMARY_QUIET_S", 0.1)
     async with session_s1(tmp_path / "db.sqlite", snapshot_every=50) as (store, registry, initial):
-        wire = HandTransport()
-        serving = asyncio.create_task(registry.serve(Peer(wire, path="s1", queue_size=64)))
-        await until(lambda: "s1" in registry.rooms and registry.rooms["s1"].peers)
-        room = registry.rooms["s1"]
+        wire, _, serving, room = await one_client(registry)
         typist = Typist(initial)
         typist.type(wire, "a")
         await room.flush()
@@ -184,10 +193,7 @@ async def test_flush_waits_for_updates_that_arrive_while_a_snapshot_is_written(
     updates that queue meanwhile are stored before `flush` (unload, shutdown, API reads)
     returns."""
     async with session_s1(tmp_path / "db.sqlite", snapshot_every=3) as (store, registry, initial):
-        wire = HandTransport()
-        serving = asyncio.create_task(registry.serve(Peer(wire, path="s1", queue_size=64)))
-        await until(lambda: "s1" in registry.rooms and registry.rooms["s1"].peers)
-        room = registry.rooms["s1"]
+        wire, _, serving, room = await one_client(registry)
         typist = Typist(initial)
         typist.type(wire, "a")  # queued (it carries the summary): seq 2
         await room.flush()
@@ -223,11 +229,7 @@ async def test_the_size_limit_holds_across_many_small_updates_and_server_side_ed
     not the document: the bound must add up every update and start over after a
     change the server makes itself. (The registry's limit is 64 KiB.)"""
     async with session_s1(tmp_path / "db.sqlite", snapshot_every=50) as (store, registry, initial):
-        wire = HandTransport()
-        peer = Peer(wire, path="s1", queue_size=64)
-        serving = asyncio.create_task(registry.serve(peer))
-        await until(lambda: "s1" in registry.rooms and registry.rooms["s1"].peers)
-        room = registry.rooms["s1"]
+        wire, peer, serving, room = await one_client(registry)
         typist = Typist(initial)
         for _ in range(60):  # 60 KiB, each update well under the limit on its own
             typist.type(wire, "x" * 1024)
@@ -249,11 +251,7 @@ async def test_the_size_limit_counts_held_updates_once_they_join(tmp_path: Path)
     """An update that waits for a change the server lacks is invisible until that
     change arrives; once it joins, its size must still count against the limit."""
     async with session_s1(tmp_path / "db.sqlite", snapshot_every=50) as (_, registry, initial):
-        wire = HandTransport()
-        peer = Peer(wire, path="s1", queue_size=64)
-        serving = asyncio.create_task(registry.serve(peer))
-        await until(lambda: "s1" in registry.rooms and registry.rooms["s1"].peers)
-        room = registry.rooms["s1"]
+        wire, peer, serving, room = await one_client(registry)
         client = Typist(initial)
         client.text += "# start\n"
         client.text += "h" * 40_000
