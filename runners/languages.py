@@ -142,7 +142,19 @@ LANGUAGES: tuple[Language, ...] = (
         id="cpp",
         name="C++",
         source="main.cpp",
-        compile=("g++", "-O2", "-Wall", "-std=c++17", "-o", "main", "main.cpp"),
+        # -I: the precompiled <bits/stdc++.h> and <iostream> made at image build
+        # (container_images/cpp/files/setup.sh, with these flags): 0.95 s and 0.2 s of
+        # compiling become 0.23 s and 0.08 s.
+        compile=(
+            "g++",
+            "-O2",
+            "-Wall",
+            "-std=c++17",
+            "-I/opt/playground/pch",
+            "-o",
+            "main",
+            "main.cpp",
+        ),
         # As for C: std::cout writes through C's stdio, which buffers a pipe.
         run=("stdbuf", "-o0", "./main"),
         version="g++ --version",
