@@ -126,6 +126,7 @@ async def timeline(
         "ci": ci,
         "n": limit + 1,
     }
+    await store.settle()
     try:
         async with store.reader.execute(_TIMELINE_SQL, params) as cur:
             rows = list(await cur.fetchall())
@@ -150,6 +151,7 @@ async def timeline(
 async def history_floor(store: Store, session_id: str) -> int:
     """The oldest seq the document can still be rebuilt at: 0 unless retention pruned
     the log, else the seq of the snapshot the remaining log starts from."""
+    await store.settle()
     try:
         async with store.reader.execute(
             "SELECT (SELECT MIN(seq) FROM updates WHERE session_id = ?),"
@@ -304,6 +306,7 @@ class Retention:
 
 
 async def _all(store: Store, sql: str, args: tuple[Any, ...]) -> list[Any]:
+    await store.settle()
     try:
         async with store.reader.execute(sql, args) as cur:
             return list(await cur.fetchall())

@@ -9,6 +9,12 @@ connection's thread. One reader connection serves reads; WAL lets them run while
 write is in flight. The inline connection never checkpoints: a checkpointer
 connection does, on its own thread, so no loop turn waits for the disk's fsync.
 
+An update a room is about to deliver goes first to the update journal (`journal.py`):
+one write(2) makes it as durable against a killed process as a commit would, for a
+tenth of the time, so the room delivers at once and the store copies the journaled
+updates into SQLite right after. Every read and every other write first waits for
+that copy, so no reader ever misses what a room has delivered.
+
 The update log is never rewritten: snapshots are added beside it, so any past moment
 can be rebuilt.
 """
@@ -33,6 +39,7 @@ import aiosqlite
 
 from playground.errors import StoreError
 
+from .journal import Journal, journal_path
 from .records import OutputChunk, RunRecord, SessionRecord, Snapshot, StoredUpdate
 from .replay import DocumentState, build_doc
 from .schema import migrate
@@ -85,9 +92,12 @@ _RUN_COLUMNS = (
 class Store:
     """The playground's database. Use as `async with Store(path) as store:`."""
 
-    def __init__(self, path: Path | str, *, snapshot_every: int = 200) -> None:
+    def __init__(
+        self, path: Path | str, *, snapshot_every: int = 200, journal: bool = True
+    ) -> None:
         self.path = Path(path)
         self.snapshot_every = snapshot_every
+        self.use_journal = journal
         self.stats = StoreStats()
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
@@ -102,6 +112,12 @@ class Store:
         self._heads: dict[str, tuple[int, int]] = {}
         self._appends: list[_Append] = []
         self._appender: asyncio.Task[None] | None = None
+        # Updates in the journal (and delivered) but not yet in SQLite, in order.
+        self._journal: Journal | None = None
+        self._journaled: list[tuple[str, StoredUpdate]] = []
+        self._copy_scheduled = False
+        self._copier: asyncio.Task[None] | None = None
+        self._closing = False
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -131,7 +147,11 @@ class Store:
             # Never wait on the loop: a lock held elsewhere sends the write to the thread.
             for pragma in ("synchronous=NORMAL", "busy_timeout=0", "wal_autocheckpoint=0"):
                 self._inline.execute(f"PRAGMA {pragma}")
-        except sqlite3.Error as exc:
+            if self.use_journal:
+                self._journal = Journal.open(journal_path(self.path))
+                if self._journal is not None:
+                    await self._recover()
+        except (sqlite3.Error, OSError) as exc:
             await self._close()
             raise StoreError(f"cannot open database {self.path}: {exc}") from exc
         except BaseException:
@@ -148,6 +168,19 @@ class Store:
         await self._close()
 
     async def _close(self) -> None:
+        self._closing = True
+        if self._copier is not None and not self._copier.done():
+            self._copier.cancel()
+            await asyncio.gather(self._copier, return_exceptions=True)
+        if self._journal is not None:
+            # What cannot be copied now stays in the journal for the next start.
+            if self._inline is not None and not self._write_lock.locked():
+                self._copy_inline()
+            if not self._journaled:
+                with contextlib.suppress(OSError):
+                    self._journal.reset()
+            self._journal.close()
+            self._journal = None
         if self._checkpoint is not None:
             await asyncio.gather(self._checkpoint, return_exceptions=True)
         if self._inline is not None:
@@ -178,6 +211,7 @@ class Store:
         its caller is cancelled, so a ROLLBACK is queued right behind it; the thread
         runs statements in order, so no later transaction can start inside it."""
         async with self._write_lock:
+            await self._copy_journaled()
             conn = self.writer
             started = time.perf_counter()
             try:
@@ -215,6 +249,7 @@ class Store:
         """One statement, atomic on its own: SQLite wraps it in its own transaction (no
         BEGIN, no COMMIT)."""
         async with self._write_lock:
+            await self._copy_journaled()
             started = time.perf_counter()
             try:
                 await self._execute_write(sql, args)
@@ -279,6 +314,7 @@ class Store:
             log.warning("WAL checkpoint failed: %s", exc)
 
     async def _fetchall(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
+        await self.settle()
         try:
             async with self.reader.execute(sql, args) as cur:
                 return list(await cur.fetchall())
@@ -441,8 +477,13 @@ class Store:
         """Appends at once, on the event loop, and returns the stored updates; or None,
         having written nothing, when that cannot be done right now (another write is in
         flight or queued, the session's head is not cached, the updates are too large,
-        another process holds the lock, the write failed, or the store is closed): then
-        `append_updates`. Never raises: a room calls it inside a document callback.
+        the write failed, or the store is closed; without a journal, also when another
+        process holds the lock): then `append_updates`. Never raises: a room calls it
+        inside a document callback.
+
+        With the journal, the updates are in its file when this returns, and in SQLite
+        once the caller's callback is done (or, when SQLite is busy, as soon as it lets
+        the store in; every read waits for them).
 
         A room that stores and delivers an update in the same turn its frame arrived
         saves three loop turns per update: waking its writer task, the appender task,
@@ -458,21 +499,141 @@ class Store:
             return None
         stored = _stored(head, updates, now_ms())
         started = time.perf_counter()
-        try:
-            written = self._try_inline(
-                _insert_sql("updates (session_id, seq, t, author, data)", len(stored)),
-                _row_values(stored, [session_id] * len(stored)),
-            )
-        except StoreError:
-            return None  # append_updates tries again, reports it, and retries
-        if not written:
-            return None
+        if self._journal is not None:
+            if sum(len(data) for data, _ in updates) > _INLINE_MAX_BYTES:
+                return None
+            try:
+                self._journal.append(session_id, stored)
+            except (OSError, ValueError) as exc:
+                log.warning("update journal: %s; writing to SQLite instead", exc)
+                return None
+            self._journaled += [(session_id, u) for u in stored]
+            self._schedule_copy()
+        else:
+            try:
+                written = self._try_inline(
+                    _insert_sql(_UPDATE_COLUMNS, len(stored)),
+                    _row_values(stored, [session_id] * len(stored)),
+                )
+            except StoreError:
+                return None  # append_updates tries again, reports it, and retries
+            if not written:
+                return None
         self.stats.write_seconds_sum += time.perf_counter() - started
         self.stats.write_count += 1
         self._heads[session_id] = (stored[-1].seq, stored[-1].t)
         self.stats.updates_stored += len(stored)
         self.stats.append_batches += 1
         return stored
+
+    # -- the journal's copy into SQLite -------------------------------------------------
+
+    async def _recover(self) -> None:
+        """Copies into SQLite what a killed process left in the journal: the updates
+        of sessions that still exist and are not stored yet. Then empties it."""
+        assert self._journal is not None
+        left = self._journal.read()
+        if left:
+            async with self.transaction() as conn:
+                ids = sorted({j.session_id for j in left})
+                marks = ",".join("?" * len(ids))
+                async with conn.execute(
+                    f"SELECT id FROM sessions WHERE id IN ({marks})", ids
+                ) as cur:
+                    existing = {row[0] for row in await cur.fetchall()}
+                kept = [j for j in left if j.session_id in existing]
+                for at in range(0, len(kept), _ROWS_PER_INSERT):
+                    chunk = kept[at : at + _ROWS_PER_INSERT]
+                    await conn.execute(
+                        _insert_sql(_UPDATE_COLUMNS, len(chunk), "OR IGNORE"),
+                        _row_values([j.update for j in chunk], [j.session_id for j in chunk]),
+                    )
+            log.info(
+                "update journal: %d updates of %d sessions checked into the database",
+                len(kept),
+                len(existing),
+            )
+        self._journal.reset()
+
+    def _schedule_copy(self) -> None:
+        """The copy runs once the current callback (the room's delivery) is done."""
+        if not self._copy_scheduled:
+            self._copy_scheduled = True
+            asyncio.get_running_loop().call_soon(self._copy_soon)
+
+    def _copy_soon(self) -> None:
+        self._copy_scheduled = False
+        if not self._journaled or self._closing:
+            return
+        if not self._write_lock.locked() and self._copy_inline():
+            return
+        if self._copier is None or self._copier.done():
+            self._copier = asyncio.get_running_loop().create_task(self._copy_until_done())
+
+    async def _copy_until_done(self) -> None:
+        """The copy that could not run on the loop (a lock held elsewhere, an error):
+        on the writer's thread, retried until it succeeds or the store closes."""
+        delay = 0.05
+        while self._journaled and not self._closing:
+            try:
+                async with self._write_lock:
+                    await self._copy_journaled()
+            except StoreError as exc:
+                log.error("update journal: copying into the database failed: %s", exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    def _copy_inline(self) -> bool:
+        """Copies the journaled updates on the event loop; True once all are in SQLite."""
+        while self._journaled:
+            chunk = self._journaled[:_ROWS_PER_INSERT]
+            try:
+                written = self._try_inline(
+                    _insert_sql(_UPDATE_COLUMNS, len(chunk)),
+                    _row_values([u for _, u in chunk], [sid for sid, _ in chunk]),
+                )
+            except StoreError as exc:
+                log.warning("update journal: %s", exc)
+                return False
+            if not written:
+                return False
+            del self._journaled[: len(chunk)]
+        self._journal_written()
+        return True
+
+    async def _copy_journaled(self) -> None:
+        """Copies every journaled update into SQLite. The caller holds the write lock,
+        so no update is journaled meanwhile (`append_now` waits for it)."""
+        if not self._journaled or self._copy_inline():
+            return
+        while self._journaled:
+            chunk = self._journaled[:_ROWS_PER_INSERT]
+            try:
+                await self.writer.execute(
+                    _insert_sql(_UPDATE_COLUMNS, len(chunk)),
+                    _row_values([u for _, u in chunk], [sid for sid, _ in chunk]),
+                )
+            except sqlite3.Error as exc:
+                raise StoreError(f"database write failed: {exc}") from exc
+            del self._journaled[: len(chunk)]
+        self._journal_written()
+
+    def _journal_written(self) -> None:
+        if self._journal is not None:
+            try:
+                self._journal.reset_if_large()
+            except OSError as exc:
+                log.warning("update journal: cannot empty it: %s", exc)
+
+    async def settle(self) -> None:
+        """Returns once every update delivered so far is in SQLite, where the reader
+        connection sees it."""
+        if not self._journaled:
+            return
+        if not self._write_lock.locked() and self._copy_inline():
+            return
+        async with self._write_lock:
+            await self._copy_journaled()
 
     async def _write_appends(self, batch: list[_Append]) -> list[list[StoredUpdate] | StoreError]:
         now = now_ms()
@@ -482,6 +643,7 @@ class Store:
         row_sessions: list[str] = []
         summaries: dict[str, DocumentState] = {}
         async with self._write_lock:
+            await self._copy_journaled()
             started = time.perf_counter()
             for item in batch:
                 sid = item.session_id
@@ -526,7 +688,7 @@ class Store:
         one more time the database thread had to win the GIL back from a busy event
         loop."""
         await self._execute_write(
-            _insert_sql("updates (session_id, seq, t, author, data)", len(rows)),
+            _insert_sql(_UPDATE_COLUMNS, len(rows)),
             _row_values(rows, sessions),
         )
 
@@ -704,6 +866,7 @@ def _sql_text(value: str | None) -> str:
     return f"CAST(X'{value.encode('utf-8', 'surrogatepass').hex()}' AS TEXT)"
 
 
+_UPDATE_COLUMNS = "updates (session_id, seq, t, author, data)"
 # Rows per INSERT statement: 5 parameters each, well under SQLite's 32,766.
 _ROWS_PER_INSERT = 1000
 

@@ -2,10 +2,10 @@
 
 What this adds to `YRoom` (each closes a gap measured in pycrdt-websocket 0.16):
 - the document is loaded from the store before any client is served a sync message;
-- every update is captured without a bounded queue (nothing is dropped) and is in the
-  database before it is broadcast to other clients or sent in a sync reply; in a room
-  with nothing queued, an update is stored and delivered in the same turn its frame
-  arrived, with no task switch;
+- every update is captured without a bounded queue (nothing is dropped) and is durable
+  (in the store's update journal, or in the database) before it is broadcast to other
+  clients or sent in a sync reply; in a room with nothing queued, an update is
+  journaled and delivered in the same turn its frame arrived, with no task switch;
 - malformed frames close only the connection that sent them, and are logged;
 - a client's awareness states are removed the moment its connection ends.
 """
@@ -203,9 +203,10 @@ class DocRoom(YRoom):
             self._wake.set()  # the writer starts waiting for the room to go quiet
 
     def _store_now(self, item: _Pending) -> bool:
-        """Stores and delivers `item` at once when nothing is queued ahead of it and the
-        store can write right now; False (nothing done) otherwise. Runs inside the
-        document's transaction callback: it must not touch the document."""
+        """Stores (in the update journal) and delivers `item` at once when nothing is
+        queued ahead of it and the store can write right now; False (nothing done)
+        otherwise. Runs inside the document's transaction callback: it must not touch
+        the document."""
         if (
             self._pending
             or not self._idle.is_set()

@@ -403,15 +403,16 @@ async def test_a_large_update_is_written_on_the_thread_exactly(tmp_path: Path) -
 
 
 async def test_append_now_writes_at_once_or_not_at_all(tmp_path: Path) -> None:
-    """`append_now` either stores the updates before returning, or writes nothing and
-    says so (None), leaving the caller to queue them; it never raises."""
+    """Without the update journal, `append_now` either stores the updates in SQLite
+    before returning, or writes nothing and says so (None), leaving the caller to
+    queue them; it never raises."""
     initial, updates, shadow = _typing(4)
     path = tmp_path / "db.sqlite"
     async with Store(path) as store:
         await store.create_session(
             "s1", title="t", language="python", code="", initial_update=initial
         )
-    async with Store(path) as store:
+    async with Store(path, journal=False) as store:
         assert store.append_now("s1", [(updates[0], "ada")]) is None  # head not known yet
         await store.append_updates("s1", [(updates[0], "ada")], None)
         stored = store.append_now("s1", [(updates[1], "ada")])

@@ -1,6 +1,6 @@
 """A room on a real store, with clients on transports the test drives by hand: nothing
-is delivered before it is stored, on the fast path or the queued one, and order holds
-across both."""
+is delivered before it is durable (in the update journal or in SQLite), on the fast
+path or the queued one, and order holds across both."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import pytest
 from pycrdt import Doc, Text
 
 from crdt_store import Store
+from crdt_store.journal import decode, journal_path
 from playground import rooms
 from playground.errors import StoreError
 from playground.peers import Peer
@@ -24,20 +25,30 @@ from tests.hand_transport import HandTransport
 
 
 class CheckingTransport(HandTransport):
-    """Notes every update it is handed that the database does not hold yet."""
+    """Notes every update it is handed that would not survive the server being killed
+    right then: neither the database nor the update journal's file holds it."""
 
     def __init__(self, db: Path) -> None:
         super().__init__()
         self.db = sqlite3.connect(db)
+        self.journal = journal_path(db)
         self.updates: list[bytes] = []
         self.unstored: list[bytes] = []
+        self.journaled: list[bytes] = []
 
     def send_now(self, message: bytes) -> bool:
         decoded = decode_message(message)
         if getattr(decoded, "subtype", None) == SYNC_UPDATE:
             update = decoded.payload  # type: ignore[union-attr]
             rows = self.db.execute("SELECT data FROM updates WHERE session_id = 's1'")
-            if update not in {bytes(row[0]) for row in rows}:
+            journaled = {
+                j.update.data
+                for j in decode(self.journal.read_bytes() if self.journal.exists() else b"")
+                if j.session_id == "s1"
+            }
+            if update in journaled:
+                self.journaled.append(update)
+            elif update not in {bytes(row[0]) for row in rows}:
                 self.unstored.append(update)
             self.updates.append(update)
         return super().send_now(message)
@@ -67,12 +78,12 @@ async def until(condition: Any, timeout: float = 10.0) -> None:
 
 @asynccontextmanager
 async def session_s1(
-    path: Path, *, snapshot_every: int
+    path: Path, *, snapshot_every: int, journal: bool = True
 ) -> AsyncIterator[tuple[Store, RoomRegistry, bytes]]:
     """A store and a room registry over it, with session "s1" created (its first update
     is yielded too), but no room loaded yet."""
     async with (
-        Store(path) as store,
+        Store(path, journal=journal) as store,
         RoomRegistry(
             store,
             idle_seconds=60,
@@ -100,12 +111,13 @@ async def one_client(
     return wire, peer, serving, registry.rooms["s1"]
 
 
+@pytest.mark.parametrize("journal", [True, False], ids=["journal", "sqlite-only"])
 async def test_updates_are_stored_before_delivery_at_once_or_queued_and_stay_in_order(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, journal: bool
 ) -> None:
     monkeypatch.setattr(rooms, "SUMMARY_QUIET_S", 0.2)
     path = tmp_path / "db.sqlite"
-    async with session_s1(path, snapshot_every=3) as (store, registry, initial):
+    async with session_s1(path, snapshot_every=3, journal=journal) as (store, registry, initial):
         ada_wire, bob_wire = HandTransport(), CheckingTransport(path)
         ada, bob = (
             Peer(ada_wire, path="s1", queue_size=64),
@@ -121,14 +133,19 @@ async def test_updates_are_stored_before_delivery_at_once_or_queued_and_stay_in_
         typist.type(ada_wire, "b")  # a quiet room: stored and delivered in this turn
         assert len(bob_wire.updates) == 2
 
-        # Another program holds the database's write lock: updates queue, and none is
-        # delivered until it is stored.
+        # Another program holds the database's write lock. With the journal, updates
+        # are journaled and delivered at once, and reach SQLite once the lock is
+        # free; without it they queue, and none is delivered until it is stored.
         other = sqlite3.connect(path, isolation_level=None)
         other.execute("BEGIN IMMEDIATE")
         for chars in "cde":
             typist.type(ada_wire, chars)
-        await asyncio.sleep(0.3)
-        assert len(bob_wire.updates) == 2
+        if journal:
+            assert bob_wire.updates == typist.sent
+            assert bob_wire.journaled[-3:] == typist.sent[2:]
+        else:
+            await asyncio.sleep(0.3)
+            assert len(bob_wire.updates) == 2
         other.execute("COMMIT")
         other.close()
         await until(lambda: len(bob_wire.updates) == 5)
@@ -137,6 +154,8 @@ async def test_updates_are_stored_before_delivery_at_once_or_queued_and_stay_in_
         await room.flush()
 
         assert bob_wire.unstored == []
+        if not journal:
+            assert bob_wire.journaled == []
         assert bob_wire.updates == typist.sent
         stored = await store.updates("s1", after_seq=1)
         assert [u.data for u in stored] == typist.sent
