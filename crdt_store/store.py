@@ -74,6 +74,9 @@ class StoreStats:
     append_batches: int = 0
     write_seconds_sum: float = 0.0
     write_count: int = 0
+    # The journal's copies into SQLite, made after the updates were delivered.
+    copy_seconds_sum: float = 0.0
+    copy_count: int = 0
 
 
 # Inline writes carry at most this many bytes of values; larger ones go to the thread.
@@ -585,6 +588,14 @@ class Store:
 
     def _copy_inline(self) -> bool:
         """Copies the journaled updates on the event loop; True once all are in SQLite."""
+        started = time.perf_counter()
+        try:
+            return self._copy_chunks_inline()
+        finally:
+            self.stats.copy_seconds_sum += time.perf_counter() - started
+            self.stats.copy_count += 1
+
+    def _copy_chunks_inline(self) -> bool:
         while self._journaled:
             chunk = self._journaled[:_ROWS_PER_INSERT]
             try:

@@ -58,6 +58,12 @@ async def metrics(request: Request) -> Response:
             "Time spent in store writes.",
             [("_sum", stats.write_seconds_sum), ("_count", stats.write_count)],
         ),
+        _metric(
+            "playground_store_journal_copy_seconds",
+            "summary",
+            "Time spent copying journaled updates into SQLite on the event loop.",
+            [("_sum", stats.copy_seconds_sum), ("_count", stats.copy_count)],
+        ),
     ]
     runner = getattr(state, "runner", None)
     if runner is not None:

@@ -72,9 +72,12 @@ async def test_readers_see_journaled_updates_at_once(tmp_path: Path) -> None:
         assert stored is not None and [u.seq for u in stored] == [3, 4]
         # Not yet in SQLite: the copy runs after the caller (a room delivering).
         assert _stored_seqs(path) == [1, 2]
+        assert store.stats.copy_count == 0
         assert [j.update.seq for j in decode(journal_path(path).read_bytes())] == [3, 4]
         assert [u.seq for u in await store.updates("s1", after_seq=0)] == [1, 2, 3, 4]
         assert _stored_seqs(path) == [1, 2, 3, 4]
+        # The copy is counted apart from the append, which was the journal's write.
+        assert store.stats.copy_count == 1 and store.stats.copy_seconds_sum > 0
         stored = store.append_now("s1", [(updates[3], "ada")])
         assert stored is not None
         page = await timeline(store, "s1")

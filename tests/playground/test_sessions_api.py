@@ -119,6 +119,7 @@ def test_healthz_and_metrics(server: ServerProcess) -> None:
         "playground_clients",
         "playground_updates_stored_total",
         "playground_store_write_seconds_count",
+        "playground_store_journal_copy_seconds_count",
     ):
         assert f"\n{name}" in "\n" + text
 
