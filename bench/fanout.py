@@ -11,8 +11,14 @@ first types `--warmup` updates timed apart: the load driver's own JIT and first
 collections slow its first few dozen updates against either server; the figures with
 them included are printed too.
 
+The reference server is a Node process whose JIT warms over its first few thousand
+messages: left cold, it is slower in the first repeats than in the last. Before timing,
+`--server-warmup` updates are typed to `max(--sizes)` clients in a throwaway room of
+each server, so that the repeats compare both in steady state, as a server that has
+been up for a while is (0 compares them from a cold start).
+
     .venv/bin/python bench/fanout.py [--sizes 20 60] [--repeats 5] [--updates 300]
-        [--warmup 50]
+        [--warmup 50] [--server-warmup 1000]
 """
 
 from __future__ import annotations
@@ -91,6 +97,12 @@ def main() -> None:
     parser.add_argument("--updates", type=int, default=300)
     parser.add_argument("--interval-ms", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=50, help="updates typed before timing")
+    parser.add_argument(
+        "--server-warmup",
+        type=int,
+        default=1000,
+        help="updates typed to each server before the first repeat, in a throwaway room",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -98,6 +110,18 @@ def main() -> None:
         ours.start()
         reference, reference_ws = start_reference()
         try:
+            if args.server_warmup:
+                n = max(args.sizes)
+                drive(
+                    ours.ws_url + "/ws/doc",
+                    ours.create_session(code="")["id"],
+                    n,
+                    args.server_warmup,
+                    5,
+                    0,
+                )
+                drive(reference_ws, "bench-warmup", n, args.server_warmup, 5, 0)
+                print(f"both servers warmed: {args.server_warmup} updates to {n} clients each")
             print(
                 f"{'N':>4} {'server':<11} {'p50 ms':>8} {'p99 ms':>8} "
                 f"{'p99/run':>8} {'missing':>8}   (p50, p99: all repeats pooled)"
