@@ -17,14 +17,22 @@ messages: left cold, it is slower in the first repeats than in the last. Before 
 each server, so that the repeats compare both in steady state, as a server that has
 been up for a while is (0 compares them from a cold start).
 
+The load driver runs on the same machine as the servers, and on two cores where it
+runs decides what is measured: when the scheduler wakes the server on the driver's
+core, the server's sends and the driver's reading of them take turns on one core. By
+default (`--pin`), with two or more CPUs, both servers run on the first CPU and the
+driver on the others, as a server and its remote clients would; `--no-pin` leaves the
+placement to the scheduler.
+
     .venv/bin/python bench/fanout.py [--sizes 20 60] [--repeats 5] [--updates 300]
-        [--warmup 50] [--server-warmup 1000]
+        [--warmup 50] [--server-warmup 1000] [--pin | --no-pin]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -103,12 +111,28 @@ def main() -> None:
         default=1000,
         help="updates typed to each server before the first repeat, in a throwaway room",
     )
+    parser.add_argument(
+        "--pin",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="servers on the first CPU, the load driver on the others",
+    )
     args = parser.parse_args()
 
+    cpus = sorted(os.sched_getaffinity(0))
+    pinned = args.pin and len(cpus) >= 2
+    if pinned:
+        # Both servers inherit this; the driver, started later, the rest.
+        os.sched_setaffinity(0, cpus[:1])
+        print(f"servers on CPU {cpus[0]}, load driver on CPU {', '.join(map(str, cpus[1:]))}")
+    else:
+        print(f"no pinning: servers and load driver share CPUs {', '.join(map(str, cpus))}")
     with tempfile.TemporaryDirectory() as tmp:
         ours = ServerProcess(Path(tmp) / "bench.db", env={"PLAYGROUND_LOG_LEVEL": "warning"})
         ours.start()
         reference, reference_ws = start_reference()
+        if pinned:
+            os.sched_setaffinity(0, cpus[1:])
         try:
             if args.server_warmup:
                 n = max(args.sizes)
