@@ -588,6 +588,8 @@ class Store:
 
     def _copy_inline(self) -> bool:
         """Copies the journaled updates on the event loop; True once all are in SQLite."""
+        if not self._journaled:
+            return self._copy_chunks_inline()
         started = time.perf_counter()
         try:
             return self._copy_chunks_inline()
