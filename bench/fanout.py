@@ -73,6 +73,8 @@ def drive(
 
 
 WHOLE = ("warmup_latencies_ms", "latencies_ms")
+# The servers' warm-up is typed faster than the measured updates: it only has to run.
+WARMUP_INTERVAL_MS = 5
 
 
 def percentile(samples: list[float], p: float) -> float:
@@ -133,18 +135,18 @@ def main() -> None:
         reference, reference_ws = start_reference()
         if pinned:
             os.sched_setaffinity(0, cpus[1:])
+
+        def new_room(name: str) -> tuple[str, str]:
+            """A fresh room of one server: its WebSocket base and the room's name."""
+            if name == "playground":
+                return ours.ws_url + "/ws/doc", ours.create_session(code="")["id"]
+            return reference_ws, f"bench-{time.monotonic_ns()}"
+
         try:
             if args.server_warmup:
                 n = max(args.sizes)
-                drive(
-                    ours.ws_url + "/ws/doc",
-                    ours.create_session(code="")["id"],
-                    n,
-                    args.server_warmup,
-                    5,
-                    0,
-                )
-                drive(reference_ws, "bench-warmup", n, args.server_warmup, 5, 0)
+                for name in ("playground", "reference"):
+                    drive(*new_room(name), n, args.server_warmup, WARMUP_INTERVAL_MS, 0)
                 print(f"both servers warmed: {args.server_warmup} updates to {n} clients each")
             print(
                 f"{'N':>4} {'server':<11} {'p50 ms':>8} {'p99 ms':>8} "
@@ -156,13 +158,8 @@ def main() -> None:
                     # Alternate the order so neither server always runs on a warmer machine.
                     order = ("playground", "reference")
                     for name in order if repeat % 2 == 0 else order[::-1]:
-                        if name == "playground":
-                            room = ours.create_session(code="")["id"]
-                            ws = ours.ws_url + "/ws/doc"
-                        else:
-                            room, ws = f"bench-{time.monotonic_ns()}", reference_ws
                         results[name].append(
-                            drive(ws, room, n, args.updates, args.interval_ms, args.warmup)
+                            drive(*new_room(name), n, args.updates, args.interval_ms, args.warmup)
                         )
                 figures = {}
                 for name, runs in results.items():

@@ -588,31 +588,27 @@ class Store:
 
     def _copy_inline(self) -> bool:
         """Copies the journaled updates on the event loop; True once all are in SQLite."""
-        if not self._journaled:
-            return self._copy_chunks_inline()
-        started = time.perf_counter()
+        started = time.perf_counter() if self._journaled else None
         try:
-            return self._copy_chunks_inline()
+            while self._journaled:
+                chunk = self._journaled[:_ROWS_PER_INSERT]
+                try:
+                    written = self._try_inline(
+                        _insert_sql(_UPDATE_COLUMNS, len(chunk)),
+                        _row_values([u for _, u in chunk], [sid for sid, _ in chunk]),
+                    )
+                except StoreError as exc:
+                    log.warning("update journal: %s", exc)
+                    return False
+                if not written:
+                    return False
+                del self._journaled[: len(chunk)]
+            self._journal_written()
+            return True
         finally:
-            self.stats.copy_seconds_sum += time.perf_counter() - started
-            self.stats.copy_count += 1
-
-    def _copy_chunks_inline(self) -> bool:
-        while self._journaled:
-            chunk = self._journaled[:_ROWS_PER_INSERT]
-            try:
-                written = self._try_inline(
-                    _insert_sql(_UPDATE_COLUMNS, len(chunk)),
-                    _row_values([u for _, u in chunk], [sid for sid, _ in chunk]),
-                )
-            except StoreError as exc:
-                log.warning("update journal: %s", exc)
-                return False
-            if not written:
-                return False
-            del self._journaled[: len(chunk)]
-        self._journal_written()
-        return True
+            if started is not None:  # an empty copy (at closing) is not counted
+                self.stats.copy_seconds_sum += time.perf_counter() - started
+                self.stats.copy_count += 1
 
     async def _copy_journaled(self) -> None:
         """Copies every journaled update into SQLite. The caller holds the write lock,
