@@ -7,9 +7,10 @@ system calls: WAL locks, frame headers, pages), and a room cannot deliver before
 is done. One `write(2)` of the update to this file costs ~12 µs and is just as
 durable against a killed process (the kernel holds it; SQLite with
 synchronous=NORMAL promises no more). So the store writes here, the room delivers,
-and the store copies the journaled updates into SQLite right after, in the same
-event-loop iteration or the next. Opening the store copies over whatever a killed
-process left here (`recover`), then empties the file.
+and the store copies the journaled updates into SQLite shortly after (within 20 ms,
+all rooms' updates of that time in one statement, or at once when anything reads).
+Opening the store copies over whatever a killed process left here (`recover`), then
+empties the file.
 
 One process owns a journal at a time (an exclusive `flock`); a second store on the
 same database gets none and writes straight to SQLite.

@@ -15,6 +15,7 @@ import pytest
 
 from crdt_store import Store, StoredUpdate
 from crdt_store import journal as journal_module
+from crdt_store import store as store_module
 from crdt_store.history import timeline
 from crdt_store.journal import decode, encode, journal_path
 from tests.crdt_store.test_store import _typing
@@ -84,6 +85,31 @@ async def test_readers_see_journaled_updates_at_once(tmp_path: Path) -> None:
         assert [e.seq for e in page.events if e.kind == "edit"] == [1, 2, 3, 4, 5]
     # Closed with everything copied: the journal is empty.
     assert journal_path(path).stat().st_size == 0
+
+
+async def test_updates_journaled_close_together_are_copied_in_one_statement(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "db.sqlite"
+    updates = await _new_session(path)
+    await _new_session(path, "s2")
+    async with Store(path) as store:
+        for sid in ("s1", "s2"):
+            await store.append_updates(sid, [(updates[0], "ada")], None)  # caches heads
+        await store.settle()
+        copies = store.stats.copy_count
+        # Two rooms' keystrokes in separate turns of the loop, well within the delay.
+        for data in updates[1:6]:
+            for sid in ("s1", "s2"):
+                assert store.append_now(sid, [(data, "ada")]) is not None
+            await asyncio.sleep(0)
+        assert _stored_seqs(path) == [1, 2] and _stored_seqs(path, "s2") == [1, 2]
+        # Nothing reads: the copy comes by itself (its timer is due before this
+        # sleep's), once, with all ten.
+        await asyncio.sleep(store_module._COPY_DELAY_S * 2)
+        assert _stored_seqs(path) == _stored_seqs(path, "s2") == [1, 2, 3, 4, 5, 6, 7]
+        assert store.stats.copy_count == copies + 1
+        assert [u.data for u in await store.updates("s2", after_seq=1)] == updates[:6]
 
 
 async def test_updates_journaled_by_a_killed_process_are_stored_at_the_next_start(
