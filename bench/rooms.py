@@ -278,10 +278,14 @@ def main() -> None:
                 stored = store.get("playground_updates_stored_total", 0)
                 busy = store["playground_store_write_seconds_sum"]
                 wall = results["playground"]["wall"]
+                copies = store.get("playground_store_journal_copy_seconds_count", 0)
+                copying = store.get("playground_store_journal_copy_seconds_sum", 0.0)
                 print(
-                    f"store while typing: {stored:.0f} updates in {writes:.0f} write"
-                    f" transactions ({writes / wall:.0f}/s), mean {busy / writes * 1000:.2f} ms"
-                    f" each, the write lock held {busy / wall * 100:.0f}% of the time"
+                    f"store while typing: {stored:.0f} updates in {writes:.0f} writes"
+                    f" ({writes / wall:.0f}/s), mean {busy / writes * 1000:.2f} ms each;"
+                    f" journal copies into SQLite: {copies:.0f} ({copies / wall:.0f}/s),"
+                    f" mean {copying / max(copies, 1) * 1000:.2f} ms each; the store busy"
+                    f" {(busy + copying) / wall * 100:.0f}% of the time"
                 )
             per_room_after_restart(ours, sessions, args.idle_s)
             print_problems(log_problems(ours), f"server log ({save_log(ours, 'rooms')})")
