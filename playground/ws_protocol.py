@@ -20,7 +20,10 @@ one for the pong's deadline), rescheduled on every pong: with 1,000 idle connect
 and 1 s pings that was ~6% of a core. Here one sweep pings every connection once per
 interval, in slots spread over the interval, with one serialized ping frame per slot;
 a connection whose ping goes unanswered for `ws_ping_timeout` is closed with 1011, as
-uvicorn does.
+uvicorn does. A connection that sent a message since its last turn in the sweep is
+not pinged: it has just shown it is alive, and a ping would cost a send, a pong and a
+read. (A typing client answers no pings at all; a client that goes silent is pinged
+at its next turn, so it is dropped at most one interval later than otherwise.)
 
 Compression. uvicorn's own permessage-deflate compresses every outgoing message and gives every
 connection a compressor and a decompressor (~40 KiB of zlib state) for its lifetime.
@@ -212,6 +215,8 @@ def websocket_protocol(min_bytes: int | None) -> type[WebSocketsSansIOProtocol]:
 
     class PlaygroundWebSocketProtocol(WebSocketsSansIOProtocol):
         keepalive_slot = 0
+        # Whether a message arrived since the keepalive sweep's last turn here.
+        heard = False
 
         def __init__(
             self,
@@ -247,7 +252,11 @@ def websocket_protocol(min_bytes: int | None) -> type[WebSocketsSansIOProtocol]:
                 self._keepalive.remove(self)
 
         def send_keepalive(self, payload: bytes, frame: bytes, now: float) -> bool:
-            """Sends the sweep's ping unless one is unanswered or the socket is closing."""
+            """Sends the sweep's ping unless the client sent a message since its last
+            turn, a ping is unanswered, or the socket is closing."""
+            if self.heard:
+                self.heard = False
+                return False
             if (
                 self.pending_ping_payload is not None
                 or self.close_sent
@@ -316,6 +325,7 @@ def websocket_protocol(min_bytes: int | None) -> type[WebSocketsSansIOProtocol]:
                 self.transport.resume_reading()
 
         def send_receive_event_to_app(self) -> None:
+            self.heard = True
             if not isinstance(self.queue, _PushQueue):
                 super().send_receive_event_to_app()
                 return

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from pycrdt import Doc
 
-from playground.protocol import SYNC_STEP1, sync_message
+from playground.protocol import MSG_QUERY_AWARENESS, SYNC_STEP1, sync_message
 from playground.settings import Settings
 from tests.conftest import ServerProcess, metric
 from tests.raw_socket import RawSocket
@@ -43,6 +43,35 @@ async def test_answered_pings_keep_a_connection_and_silence_closes_it(
     assert metric(server, "playground_clients") == 1
     answering.close()
     silent.close()
+
+
+@pytest.mark.server_env(
+    {"PLAYGROUND_WS_PING_INTERVAL_S": "0.5", "PLAYGROUND_WS_PING_TIMEOUT_S": "1"}
+)
+async def test_a_client_that_keeps_talking_is_not_pinged_until_it_falls_silent(
+    server: ServerProcess,
+) -> None:
+    session = server.create_session(code="")
+    path = f"/ws/doc/{session['id']}"
+    talker, _ = await RawSocket.connect(server.port, path)
+    talker.send(sync_message(SYNC_STEP1, Doc().get_state()), compress=False)
+
+    async def talk(seconds: float) -> None:
+        # A presence query every 0.1 s: a message, answered by nothing here.
+        for _ in range(int(seconds / 0.1)):
+            talker.send(bytes([MSG_QUERY_AWARENESS]), compress=False)
+            await asyncio.sleep(0.1)
+
+    # ~6 pings in 3 s for a client that sends nothing (the test above); one may still
+    # come if this process stalls for longer than an interval.
+    pings, _ = await asyncio.gather(talker.answer_pings(3.0), talk(3.0))
+    assert pings <= 1
+    # Silent, and answering nothing: pinged at its next turn, then closed.
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    assert await talker.close_code(timeout=10) == 1011
+    assert loop.time() - started < 6
+    talker.close()
 
 
 @pytest.mark.parametrize(
