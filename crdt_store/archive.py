@@ -352,13 +352,12 @@ async def import_session(store: Store, plan: ImportPlan, session_id: str) -> Ses
     s = plan.session
     async with store.transaction() as conn:
         await conn.execute(
-            "INSERT INTO sessions (id, title, language, code, created_at, updated_at,"
-            " last_seq, last_t, edit_token, view_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO sessions (id, title, language, created_at, updated_at,"
+            " last_seq, last_t, edit_token, view_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 session_id,
                 plan.final.title or s["title"],
                 plan.final.language or s["language"],
-                plan.final.code,
                 s["created_at"],
                 s["updated_at"],
                 plan.last_seq,
@@ -367,6 +366,10 @@ async def import_session(store: Store, plan: ImportPlan, session_id: str) -> Ses
                 secrets.token_urlsafe(18),
                 secrets.token_urlsafe(18),
             ),
+        )
+        await conn.execute(
+            "INSERT INTO session_code (session_id, code) VALUES (?, ?)",
+            (session_id, plan.final.code),
         )
         await conn.executemany(
             "INSERT INTO updates (session_id, seq, t, author, data) VALUES (?, ?, ?, ?, ?)",

@@ -358,19 +358,21 @@ class Store:
         t = now_ms()
         async with self.transaction() as conn:
             await conn.execute(
-                "INSERT INTO sessions (id, title, language, code, created_at, updated_at,"
-                " last_seq, last_t, edit_token, view_token) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+                "INSERT INTO sessions (id, title, language, created_at, updated_at,"
+                " last_seq, last_t, edit_token, view_token) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)",
                 (
                     session_id,
                     title,
                     language,
-                    code,
                     t,
                     t,
                     t,
                     secrets.token_urlsafe(18),
                     secrets.token_urlsafe(18),
                 ),
+            )
+            await conn.execute(
+                "INSERT INTO session_code (session_id, code) VALUES (?, ?)", (session_id, code)
             )
             await conn.execute(
                 "INSERT INTO updates (session_id, seq, t, author, data) VALUES (?, 1, ?, ?, ?)",
@@ -405,7 +407,10 @@ class Store:
         where, args = [], []
         if q:
             pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            where.append("(title LIKE ? ESCAPE '\\' OR code LIKE ? ESCAPE '\\')")
+            where.append(
+                "(title LIKE ? ESCAPE '\\' OR id IN"
+                " (SELECT session_id FROM session_code WHERE code LIKE ? ESCAPE '\\'))"
+            )
             args += [pattern, pattern]
         if language:
             where.append("language = ?")
@@ -426,6 +431,7 @@ class Store:
             self._heads.pop(session_id, None)
             cur = await conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
             existed = cur.rowcount > 0
+            await conn.execute("DELETE FROM session_code WHERE session_id = ?", (session_id,))
             await conn.execute("DELETE FROM updates WHERE session_id = ?", (session_id,))
             await conn.execute("DELETE FROM snapshots WHERE session_id = ?", (session_id,))
             await conn.execute(
@@ -724,7 +730,7 @@ class Store:
     async def update_summary(self, session_id: str, summary: DocumentState) -> None:
         """The session's searchable title, language and code, as the document says."""
         await self._write_one(
-            "UPDATE sessions SET title = ?, language = ?, code = ? WHERE id = ?",
+            "UPDATE session_summary SET title = ?, language = ?, code = ? WHERE id = ?",
             (summary.title, summary.language, summary.code, session_id),
         )
 
@@ -932,7 +938,7 @@ def _append_script(
     parts = ["BEGIN IMMEDIATE;", insert]
     for sid, summary in summaries.items():
         parts.append(
-            f"UPDATE sessions SET title = {_sql_text(summary.title)}, "
+            f"UPDATE session_summary SET title = {_sql_text(summary.title)}, "
             f"language = {_sql_text(summary.language)}, code = {_sql_text(summary.code)} "
             f"WHERE id = {_sql_text(sid)};"
         )

@@ -209,12 +209,15 @@ async def test_a_version_1_database_is_migrated_in_place(tmp_path: Path) -> None
         conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
         conn.execute("INSERT INTO schema_version VALUES (1)")
         conn.execute(
-            "INSERT INTO sessions (id, title, language, created_at, updated_at) "
-            "VALUES ('old', 'kept', 'python', 1, 1)"
+            "INSERT INTO sessions (id, title, language, code, created_at, updated_at) "
+            "VALUES ('old', 'kept', 'python', 'print(\"needle\")', 1, 1)"
         )
     async with Store(path) as store:
         session = await store.get_session("old")
         assert session is not None and session.title == "kept"
+        # The code moved to its own table (step 4), still searchable.
+        found, total = await store.list_sessions(q="needle")
+        assert [s.id for s in found] == ["old"] and total == 1
         tokens = await store.session_tokens("old")
         assert tokens is not None and all(len(t) >= 16 for t in tokens)
         assert tokens[0] != tokens[1]
@@ -224,6 +227,15 @@ async def test_a_version_1_database_is_migrated_in_place(tmp_path: Path) -> None
             "old", [(initial, None)] + [(u, None) for u in updates], None
         )
         assert await store.last_seq("old") == stored[-1].seq == 4
+        await store.update_summary("old", DocumentState("x = 1", "lua", "renamed", None))
+        assert (await store.list_sessions(q="needle"))[1] == 0
+        found, _ = await store.list_sessions(q="x = 1")
+        assert [(s.id, s.title, s.language) for s in found] == [("old", "renamed", "lua")]
+        assert await store.delete_session("old")
+    with sqlite3.connect(path) as conn:
+        columns = [row[1] for row in conn.execute("PRAGMA table_info(sessions)")]
+        assert "code" not in columns and "last_seq" in columns
+        assert conn.execute("SELECT COUNT(*) FROM session_code").fetchone() == (0,)
 
 
 async def test_the_head_follows_the_log_across_a_restart(tmp_path: Path) -> None:
