@@ -50,13 +50,17 @@ def database(path: Path, steps: int, code: str) -> sqlite3.Connection:
     return conn
 
 
-def copy_times(conn: sqlite3.Connection, rows: int, copies: int, rng: random.Random) -> list[float]:
+def copy_times(
+    conn: sqlite3.Connection, rows: int, copies: int, rng: random.Random
+) -> tuple[list[float], int]:
+    """Each INSERT's time, and the WAL frames (pages) they wrote in all."""
     sql = "INSERT INTO updates (session_id, seq, t, author, data) VALUES " + ",".join(
         ["(?, ?, ?, ?, ?)"] * rows
     )
     seqs = [0] * SESSIONS
     t = 0
     times = []
+    frames = 0
     for n in range(copies):
         args: list[object] = []
         for _ in range(rows):
@@ -67,9 +71,9 @@ def copy_times(conn: sqlite3.Connection, rows: int, copies: int, rng: random.Ran
         started = time.perf_counter()
         conn.execute(sql, args)
         times.append(time.perf_counter() - started)
-        if n % 250 == 249:  # the store's checkpointer keeps the WAL short the same way
-            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-    return times
+        if n % 250 == 249 or n == copies - 1:  # as the store's checkpointer does
+            frames += conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
+    return times, frames
 
 
 def main() -> None:
@@ -81,24 +85,34 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{SESSIONS} sessions, {args.rows} updates per INSERT, {args.copies} INSERTs;")
     print(f"medians of {args.repeats} repeats, alternating the schemas")
-    print(f"{'code':>8} {'step 3 µs/row':>14} {'now µs/row':>11} {'ratio':>7}")
+    print(
+        f"{'code':>8} {'step 3 µs/row':>14} {'now µs/row':>11} {'ratio':>7}"
+        f" {'WAL KiB/row, step 3':>20} {'now':>6}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for kb in args.code_kb:
             code = "x" * (kb * 1024)
             per_row: dict[int, list[float]] = {3: [], 4: []}
+            wal: dict[int, list[float]] = {3: [], 4: []}
             for repeat in range(args.repeats):
                 for steps in (3, len(MIGRATIONS)) if repeat % 2 == 0 else (len(MIGRATIONS), 3):
                     path = Path(tmp) / f"{kb}-{steps}-{repeat}.db"
                     conn = database(path, steps, code)
-                    times = copy_times(conn, args.rows, args.copies, random.Random(repeat))
+                    rng = random.Random(repeat)
+                    times, frames = copy_times(conn, args.rows, args.copies, rng)
+                    page = conn.execute("PRAGMA page_size").fetchone()[0]
                     conn.close()
                     per_row[min(steps, 4)].append(statistics.median(times) / args.rows * 1e6)
+                    wal[min(steps, 4)].append(frames * page / 1024 / (args.rows * args.copies))
                     for suffix in ("", "-wal", "-shm"):
                         with_suffix = Path(str(path) + suffix)
                         if with_suffix.exists():
                             os.remove(with_suffix)
             before, now = statistics.median(per_row[3]), statistics.median(per_row[4])
-            print(f"{kb:>5} KB {before:>14.1f} {now:>11.1f} {now / before:>6.2f}x")
+            print(
+                f"{kb:>5} KB {before:>14.1f} {now:>11.1f} {now / before:>6.2f}x"
+                f" {statistics.median(wal[3]):>20.2f} {statistics.median(wal[4]):>6.2f}"
+            )
 
 
 if __name__ == "__main__":
