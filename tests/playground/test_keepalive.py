@@ -12,10 +12,12 @@ from playground.settings import Settings
 from tests.conftest import ServerProcess, metric
 from tests.raw_socket import RawSocket
 
-
-@pytest.mark.server_env(
+FAST_PINGS = pytest.mark.server_env(
     {"PLAYGROUND_WS_PING_INTERVAL_S": "0.5", "PLAYGROUND_WS_PING_TIMEOUT_S": "1"}
 )
+
+
+@FAST_PINGS
 async def test_answered_pings_keep_a_connection_and_silence_closes_it(
     server: ServerProcess,
 ) -> None:
@@ -45,9 +47,7 @@ async def test_answered_pings_keep_a_connection_and_silence_closes_it(
     silent.close()
 
 
-@pytest.mark.server_env(
-    {"PLAYGROUND_WS_PING_INTERVAL_S": "0.5", "PLAYGROUND_WS_PING_TIMEOUT_S": "1"}
-)
+@FAST_PINGS
 async def test_a_client_that_keeps_talking_is_not_pinged_until_it_falls_silent(
     server: ServerProcess,
 ) -> None:
