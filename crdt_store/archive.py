@@ -38,7 +38,7 @@ from playground.errors import BadRequest, StoreError
 
 from .records import SessionRecord
 from .replay import DocumentState, build_doc
-from .store import Store, now_ms
+from .store import Store, insert_session, now_ms
 
 FORMAT = "playground-session-history"
 VERSION = 1
@@ -351,25 +351,17 @@ async def import_session(store: Store, plan: ImportPlan, session_id: str) -> Ses
     the original; run ids are new (they are unique across the server)."""
     s = plan.session
     async with store.transaction() as conn:
-        await conn.execute(
-            "INSERT INTO sessions (id, title, language, created_at, updated_at,"
-            " last_seq, last_t, edit_token, view_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                session_id,
-                plan.final.title or s["title"],
-                plan.final.language or s["language"],
-                s["created_at"],
-                s["updated_at"],
-                plan.last_seq,
-                plan.last_t,
-                # An imported session is a new session: new share links.
-                secrets.token_urlsafe(18),
-                secrets.token_urlsafe(18),
-            ),
-        )
-        await conn.execute(
-            "INSERT INTO session_code (session_id, code) VALUES (?, ?)",
-            (session_id, plan.final.code),
+        # An imported session is a new session: new share links.
+        await insert_session(
+            conn,
+            session_id,
+            plan.final.title or s["title"],
+            plan.final.language or s["language"],
+            plan.final.code,
+            created_at=s["created_at"],
+            updated_at=s["updated_at"],
+            last_seq=plan.last_seq,
+            last_t=plan.last_t,
         )
         await conn.executemany(
             "INSERT INTO updates (session_id, seq, t, author, data) VALUES (?, ?, ?, ?, ?)",

@@ -357,22 +357,8 @@ class Store:
         share-link tokens."""
         t = now_ms()
         async with self.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO sessions (id, title, language, created_at, updated_at,"
-                " last_seq, last_t, edit_token, view_token) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)",
-                (
-                    session_id,
-                    title,
-                    language,
-                    t,
-                    t,
-                    t,
-                    secrets.token_urlsafe(18),
-                    secrets.token_urlsafe(18),
-                ),
-            )
-            await conn.execute(
-                "INSERT INTO session_code (session_id, code) VALUES (?, ?)", (session_id, code)
+            await insert_session(
+                conn, session_id, title, language, code, created_at=t, last_seq=1, last_t=t
             )
             await conn.execute(
                 "INSERT INTO updates (session_id, seq, t, author, data) VALUES (?, 1, ?, ?, ?)",
@@ -606,10 +592,7 @@ class Store:
             while self._journaled:
                 chunk = self._journaled[:_ROWS_PER_INSERT]
                 try:
-                    written = self._try_inline(
-                        _insert_sql(_UPDATE_COLUMNS, len(chunk)),
-                        _row_values([u for _, u in chunk], [sid for sid, _ in chunk]),
-                    )
+                    written = self._try_inline(*_journaled_insert(chunk))
                 except StoreError as exc:
                     log.warning("update journal: %s", exc)
                     return False
@@ -631,10 +614,7 @@ class Store:
         while self._journaled:
             chunk = self._journaled[:_ROWS_PER_INSERT]
             try:
-                await self.writer.execute(
-                    _insert_sql(_UPDATE_COLUMNS, len(chunk)),
-                    _row_values([u for _, u in chunk], [sid for sid, _ in chunk]),
-                )
+                await self.writer.execute(*_journaled_insert(chunk))
             except sqlite3.Error as exc:
                 raise StoreError(f"database write failed: {exc}") from exc
             del self._journaled[: len(chunk)]
@@ -918,6 +898,47 @@ def _row_values(rows: list[StoredUpdate], sessions: list[str]) -> list[Any]:
         for sid, u in zip(sessions, rows, strict=True)
         for value in (sid, u.seq, u.t, u.author, u.data)
     ]
+
+
+async def insert_session(
+    conn: aiosqlite.Connection,
+    session_id: str,
+    title: str,
+    language: str,
+    code: str,
+    *,
+    created_at: int,
+    last_seq: int,
+    last_t: int,
+    updated_at: int | None = None,
+) -> None:
+    """A session's rows (the code has a table of its own), with fresh share-link
+    tokens, inside the caller's transaction; its updates are the caller's to insert."""
+    await conn.execute(
+        "INSERT INTO sessions (id, title, language, created_at, updated_at,"
+        " last_seq, last_t, edit_token, view_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            session_id,
+            title,
+            language,
+            created_at,
+            created_at if updated_at is None else updated_at,
+            last_seq,
+            last_t,
+            secrets.token_urlsafe(18),
+            secrets.token_urlsafe(18),
+        ),
+    )
+    await conn.execute(
+        "INSERT INTO session_code (session_id, code) VALUES (?, ?)", (session_id, code)
+    )
+
+
+def _journaled_insert(chunk: list[tuple[str, StoredUpdate]]) -> tuple[str, list[Any]]:
+    """The statement and values that copy journaled (session, update) pairs."""
+    return _insert_sql(_UPDATE_COLUMNS, len(chunk)), _row_values(
+        [u for _, u in chunk], [sid for sid, _ in chunk]
+    )
 
 
 def _append_script(
