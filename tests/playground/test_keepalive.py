@@ -17,16 +17,22 @@ FAST_PINGS = pytest.mark.server_env(
 )
 
 
+async def _synced_clients(server: ServerProcess, n: int) -> list[RawSocket]:
+    """`n` raw clients of one new session, each past its sync step 1."""
+    path = f"/ws/doc/{server.create_session(code='')['id']}"
+    clients = []
+    for _ in range(n):
+        raw, _ = await RawSocket.connect(server.port, path)
+        raw.send(sync_message(SYNC_STEP1, Doc().get_state()), compress=False)
+        clients.append(raw)
+    return clients
+
+
 @FAST_PINGS
 async def test_answered_pings_keep_a_connection_and_silence_closes_it(
     server: ServerProcess,
 ) -> None:
-    session = server.create_session(code="")
-    path = f"/ws/doc/{session['id']}"
-    answering, _ = await RawSocket.connect(server.port, path)
-    silent, _ = await RawSocket.connect(server.port, path)
-    for raw in (answering, silent):
-        raw.send(sync_message(SYNC_STEP1, Doc().get_state()), compress=False)
+    answering, silent = await _synced_clients(server, 2)
 
     loop = asyncio.get_running_loop()
     started = loop.time()
@@ -51,10 +57,7 @@ async def test_answered_pings_keep_a_connection_and_silence_closes_it(
 async def test_a_client_that_keeps_talking_is_not_pinged_until_it_falls_silent(
     server: ServerProcess,
 ) -> None:
-    session = server.create_session(code="")
-    path = f"/ws/doc/{session['id']}"
-    talker, _ = await RawSocket.connect(server.port, path)
-    talker.send(sync_message(SYNC_STEP1, Doc().get_state()), compress=False)
+    (talker,) = await _synced_clients(server, 1)
 
     async def talk(seconds: float) -> None:
         # A presence query every 0.1 s: a message, answered by nothing here.
