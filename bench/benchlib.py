@@ -209,12 +209,14 @@ def print_problems(problems: list[str], where: str) -> None:
         print("  " + line)
 
 
-def start_reference() -> tuple[subprocess.Popen[bytes], str]:
-    """The reference y-websocket 1.5.4 server (documents in memory only)."""
+def start_reference(
+    script: Path = NODE / "node_modules" / "y-websocket" / "bin" / "server.js",
+) -> tuple[subprocess.Popen[bytes], str]:
+    """The reference y-websocket 1.5.4 server (documents in memory only), or another
+    Node server `script` that takes HOST and PORT the same way."""
     port = free_port()
-    server = NODE / "node_modules" / "y-websocket" / "bin" / "server.js"
     proc = subprocess.Popen(
-        ["node", str(server)],
+        ["node", str(script)],
         env={**os.environ, "HOST": "127.0.0.1", "PORT": str(port)},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -227,7 +229,7 @@ def start_reference() -> tuple[subprocess.Popen[bytes], str]:
         except httpx.HTTPError:
             time.sleep(0.05)
     proc.kill()
-    raise RuntimeError("reference server did not start")
+    raise RuntimeError(f"{script.name} did not start")
 
 
 def create_sessions(base_url: str, n: int, code: str = "", language: str = "python") -> list[str]:

@@ -24,8 +24,13 @@ default (`--pin`), with two or more CPUs, both servers run on the first CPU and 
 driver on the others, as a server and its remote clients would; `--no-pin` leaves the
 placement to the scheduler.
 
+`--floor` times a third server in the same rotation: `bench/relay.mjs`, which keeps no
+document and forwards each client's bytes to the others. A server can hardly do less for these
+clients, so its ratio to the reference is how far under the reference this driver, on
+this machine, can show any server to be.
+
     .venv/bin/python bench/fanout.py [--sizes 20 60] [--repeats 5] [--updates 300]
-        [--warmup 50] [--server-warmup 1000] [--pin | --no-pin]
+        [--warmup 50] [--server-warmup 1000] [--pin | --no-pin] [--floor]
 """
 
 from __future__ import annotations
@@ -114,6 +119,12 @@ def main() -> None:
         help="updates typed to each server before the first repeat, in a throwaway room",
     )
     parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also time bench/relay.mjs, a relay that keeps no document: the floor any "
+        "server can reach with this driver on this machine",
+    )
+    parser.add_argument(
         "--pin",
         action=argparse.BooleanOptionalAction,
         default=True,
@@ -133,6 +144,11 @@ def main() -> None:
         ours = ServerProcess(Path(tmp) / "bench.db", env={"PLAYGROUND_LOG_LEVEL": "warning"})
         ours.start()
         reference, reference_ws = start_reference()
+        relay, relay_ws = None, ""
+        names: tuple[str, ...] = ("playground", "reference")
+        if args.floor:
+            relay, relay_ws = start_reference(ROOT / "bench" / "relay.mjs")
+            names += ("relay",)
         if pinned:
             os.sched_setaffinity(0, cpus[1:])
 
@@ -140,24 +156,24 @@ def main() -> None:
             """A fresh room of one server: its WebSocket base and the room's name."""
             if name == "playground":
                 return ours.ws_url + "/ws/doc", ours.create_session(code="")["id"]
-            return reference_ws, f"bench-{time.monotonic_ns()}"
+            return reference_ws if name == "reference" else relay_ws, f"bench-{time.monotonic_ns()}"
 
         try:
             if args.server_warmup:
                 n = max(args.sizes)
-                for name in ("playground", "reference"):
+                for name in names:
                     drive(*new_room(name), n, args.server_warmup, WARMUP_INTERVAL_MS, 0)
-                print(f"both servers warmed: {args.server_warmup} updates to {n} clients each")
+                print(f"servers warmed: {args.server_warmup} updates to {n} clients each")
             print(
                 f"{'N':>4} {'server':<11} {'p50 ms':>8} {'p99 ms':>8} "
                 f"{'p99/run':>8} {'missing':>8}   (p50, p99: all repeats pooled)"
             )
             for n in args.sizes:
-                results: dict[str, list[dict[str, Any]]] = {"playground": [], "reference": []}
+                results: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
                 for repeat in range(args.repeats):
-                    # Alternate the order so neither server always runs on a warmer machine.
-                    order = ("playground", "reference")
-                    for name in order if repeat % 2 == 0 else order[::-1]:
+                    # Rotate the order so no server always runs on a warmer machine.
+                    shift = repeat % len(names)
+                    for name in names[shift:] + names[:shift]:
                         results[name].append(
                             drive(*new_room(name), n, args.updates, args.interval_ms, args.warmup)
                         )
@@ -172,19 +188,24 @@ def main() -> None:
                     missing = sum(r["missing"] for r in runs)
                     p50, p99, p99_run = figures[name]
                     print(f"{n:>4} {name:<11} {p50:>8.2f} {p99:>8.2f} {p99_run:>8.2f} {missing:>8}")
-                ours_f, ref_f = figures["playground"], figures["reference"]
-                ratios = [o / max(r, 1e-9) for o, r in zip(ours_f, ref_f, strict=True)]
-                print(
-                    f"{n:>4} ratio       {ratios[0]:>7.2f}x {ratios[1]:>7.2f}x {ratios[2]:>7.2f}x"
-                    "           (playground/reference)"
-                )
-                per_run = [
-                    o["p99_ms"] / max(r["p99_ms"], 1e-9)
-                    for o, r in zip(results["playground"], results["reference"], strict=True)
-                ]
-                print(f"{n:>4} p99 ratio of each repeat: " + " ".join(f"{x:.2f}x" for x in per_run))
-                low, high = bootstrap_p99_ratio(results["playground"], results["reference"])
-                print(f"{n:>4} pooled p99 ratio, 95% bootstrap interval: {low:.2f}x .. {high:.2f}x")
+                for name in names[:1] + names[2:]:
+                    mine, ref_f = figures[name], figures["reference"]
+                    ratios = [o / max(r, 1e-9) for o, r in zip(mine, ref_f, strict=True)]
+                    shown = " ".join(f"{x:>7.2f}x" for x in ratios)
+                    print(f"{n:>4} ratio       {shown}           ({name}/reference)")
+                    per_run = [
+                        o["p99_ms"] / max(r["p99_ms"], 1e-9)
+                        for o, r in zip(results[name], results["reference"], strict=True)
+                    ]
+                    print(
+                        f"{n:>4} {name}/reference p99 of each repeat: "
+                        + " ".join(f"{x:.2f}x" for x in per_run)
+                    )
+                    low, high = bootstrap_p99_ratio(results[name], results["reference"])
+                    print(
+                        f"{n:>4} {name}/reference pooled p99, 95% bootstrap interval: "
+                        f"{low:.2f}x .. {high:.2f}x"
+                    )
                 if args.warmup:
                     whole = {
                         name: percentile([x for r in runs for key in WHOLE for x in r[key]], 0.99)
@@ -197,6 +218,8 @@ def main() -> None:
                     )
         finally:
             reference.kill()
+            if relay is not None:
+                relay.kill()
             ours.kill()
 
 
