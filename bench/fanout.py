@@ -24,13 +24,17 @@ default (`--pin`), with two or more CPUs, both servers run on the first CPU and 
 driver on the others, as a server and its remote clients would; `--no-pin` leaves the
 placement to the scheduler.
 
+The driver's own garbage collections delay every client of an update at once, whichever
+server sent it: by default (`--driver-heap`) its heap is sized so that a run needs no
+full collection (see `DRIVER_HEAP`); `--no-driver-heap` keeps V8's defaults.
+
 `--floor` times a third server in the same rotation: `bench/relay.mjs`, which keeps no
 document and forwards each client's bytes to the others. A server can hardly do less for these
 clients, so its ratio to the reference is how far under the reference this driver, on
 this machine, can show any server to be.
 
     .venv/bin/python bench/fanout.py [--sizes 20 60] [--repeats 5] [--updates 300]
-        [--warmup 50] [--server-warmup 1000] [--pin | --no-pin] [--floor]
+        [--warmup 50] [--server-warmup 1000] [--pin | --no-pin] [--no-driver-heap] [--floor]
 """
 
 from __future__ import annotations
@@ -54,13 +58,32 @@ from benchlib import start_reference  # noqa: E402
 
 from tests.conftest import ServerProcess  # noqa: E402
 
+# The driver's heap, sized so that a run needs no full collection and few young ones.
+# With V8's defaults, one full collection (an incremental marking step of ~12 ms) fell
+# around the 200th update of every run, whichever server it ran against, and the
+# slowest updates of all three servers clustered there: the driver, not a server, set
+# the p99. ~10 MB reach the old space in a run; a young space of 16 MB cuts ~100
+# scavenges a run to ~30.
+DRIVER_HEAP = (
+    "--initial-old-space-size=256",
+    "--min-semi-space-size=16",
+    "--max-semi-space-size=16",
+)
+
 
 def drive(
-    ws_base: str, room: str, n: int, updates: int, interval_ms: int, warmup: int
+    ws_base: str,
+    room: str,
+    n: int,
+    updates: int,
+    interval_ms: int,
+    warmup: int,
+    node_flags: tuple[str, ...] = DRIVER_HEAP,
 ) -> dict[str, Any]:
     out = subprocess.run(
         [
             "node",
+            *node_flags,
             str(ROOT / "bench" / "fanout.mjs"),
             ws_base,
             room,
@@ -125,6 +148,12 @@ def main() -> None:
         "server can reach with this driver on this machine",
     )
     parser.add_argument(
+        "--driver-heap",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="a driver heap that needs no full collection during a run (V8's defaults: no)",
+    )
+    parser.add_argument(
         "--pin",
         action=argparse.BooleanOptionalAction,
         default=True,
@@ -132,6 +161,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
+    flags = DRIVER_HEAP if args.driver_heap else ()
     cpus = sorted(os.sched_getaffinity(0))
     pinned = args.pin and len(cpus) >= 2
     if pinned:
@@ -162,7 +192,7 @@ def main() -> None:
             if args.server_warmup:
                 n = max(args.sizes)
                 for name in names:
-                    drive(*new_room(name), n, args.server_warmup, WARMUP_INTERVAL_MS, 0)
+                    drive(*new_room(name), n, args.server_warmup, WARMUP_INTERVAL_MS, 0, flags)
                 print(f"servers warmed: {args.server_warmup} updates to {n} clients each")
             print(
                 f"{'N':>4} {'server':<11} {'p50 ms':>8} {'p99 ms':>8} "
@@ -175,7 +205,14 @@ def main() -> None:
                     shift = repeat % len(names)
                     for name in names[shift:] + names[:shift]:
                         results[name].append(
-                            drive(*new_room(name), n, args.updates, args.interval_ms, args.warmup)
+                            drive(
+                                *new_room(name),
+                                n,
+                                args.updates,
+                                args.interval_ms,
+                                args.warmup,
+                                flags,
+                            )
                         )
                 figures = {}
                 for name, runs in results.items():
