@@ -39,6 +39,7 @@ import websockets
 from benchlib import (
     Sampler,
     Worker,
+    cpu_seconds,
     create_sessions,
     hist_percentiles,
     load_average,
@@ -111,12 +112,20 @@ def typing_windows(
     worker: Worker,
     deadline: float,
     window_s: float,
+    server_pid: int,
     after_each: Callable[[], None] | None = None,
 ) -> list[dict[str, Any]]:
+    """The typing windows until `deadline`, each with the CPU (cores) the server and the
+    typing clients took during it: which side slows down when latency drifts."""
     windows = []
     while time.monotonic() + window_s < deadline:
+        t0, server0, clients0 = time.monotonic(), cpu_seconds(server_pid), worker.cpu()
         worker.command("start")
-        windows.append(worker.wait_for("done", window_s + 60))
+        window = worker.wait_for("done", window_s + 60)
+        wall = time.monotonic() - t0
+        window["server_cpu"] = (cpu_seconds(server_pid) - server0) / wall
+        window["client_cpu"] = (worker.cpu() - clients0) / wall
+        windows.append(window)
         if after_each is not None:
             after_each()
     return windows
@@ -131,7 +140,11 @@ def reference_typing(args: argparse.Namespace) -> tuple[list[dict[str, Any]], li
         deadline = time.monotonic() + args.minutes * 60
         rss: list[float] = []
         windows = typing_windows(
-            worker, deadline, args.window, lambda: rss.append(rss_bytes(proc.pid) / 1048576)
+            worker,
+            deadline,
+            args.window,
+            proc.pid,
+            lambda: rss.append(rss_bytes(proc.pid) / 1048576),
         )
         return windows, rss
     finally:
@@ -206,7 +219,7 @@ async def main_async(args: argparse.Namespace) -> None:
                 typing.wait_for("ready", 120)
                 deadline = time.monotonic() + args.minutes * 60
                 tasks = [
-                    asyncio.to_thread(typing_windows, typing, deadline, args.window),
+                    asyncio.to_thread(typing_windows, typing, deadline, args.window, pid),
                     *(run_loop(server.ws_url, s, deadline, runs) for s in run_sessions),
                 ]
                 if churn_rooms:
@@ -257,6 +270,11 @@ async def main_async(args: argparse.Namespace) -> None:
         f50, f99 = hist_percentiles(merge_hist(windows[:1]), (0.5, 0.99))
         l50, l99 = hist_percentiles(merge_hist(windows[-1:]), (0.5, 0.99))
         print("typing p50 per window (ms): " + ms_list(window_p50s(windows)))
+        for label, key in (("server", "server_cpu"), ("typing clients'", "client_cpu")):
+            print(
+                f"{label} CPU per window (% of a core): "
+                + " ".join(f"{w[key] * 100:.0f}" for w in windows)
+            )
         print(
             "socket closes per window: "
             + " ".join(str(sum(w["closes"].values())) for w in windows)
