@@ -14,9 +14,10 @@ With `--reference`, the same typing load first runs alone against the reference
 y-websocket server for the same number of windows: the baseline for the typing figures
 (a Yjs document's history grows on every side, so some drift is everyone's).
 Samples the server's RSS every 5 s. Afterwards: RSS over time (the slope over the
-second half: flat?), the first and last typing windows (baseline: the first), runs by
-status, containers the server leaves behind after a clean stop (`docker ps -a` by the
-server's pid label), and the warnings/errors in its log.
+second half: flat?), the first and last typing windows (baseline: the first), the CPU
+the server and the typing clients took in each window, runs by status, containers the
+server leaves behind after a clean stop (`docker ps -a` by the server's pid label), and
+the warnings/errors in its log.
 
     .venv/bin/python bench/soak.py                 # 2 minutes
     .venv/bin/python bench/soak.py --minutes 10    # the figure
