@@ -78,7 +78,7 @@ def drive(
     updates: int,
     interval_ms: int,
     warmup: int,
-    node_flags: tuple[str, ...] = DRIVER_HEAP,
+    node_flags: tuple[str, ...],
 ) -> dict[str, Any]:
     out = subprocess.run(
         [
