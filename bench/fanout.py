@@ -50,11 +50,13 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE = ROOT / "tests" / "node"
 sys.path.insert(0, str(ROOT))
 from benchlib import start_reference  # noqa: E402
+from wire import Tap, turnaround  # noqa: E402
 
 from tests.conftest import ServerProcess  # noqa: E402
 
@@ -79,7 +81,13 @@ def drive(
     interval_ms: int,
     warmup: int,
     node_flags: tuple[str, ...],
+    wire: bool = False,
 ) -> dict[str, Any]:
+    """One run of the driver; with `wire`, the server's own times read off `lo` too."""
+    if wire:
+        with Tap(urlsplit(ws_base).port or 80) as tap:
+            result = drive(ws_base, room, n, updates, interval_ms, warmup, node_flags)
+        return {**result, **turnaround(tap.packets, tap.port, warmup)}
     out = subprocess.run(
         [
             "node",
@@ -101,6 +109,7 @@ def drive(
 
 
 WHOLE = ("warmup_latencies_ms", "latencies_ms")
+WIRE_ENDS = ("wire_first_ms", "wire_last_ms")
 # The servers' warm-up is typed faster than the measured updates: it only has to run.
 WARMUP_INTERVAL_MS = 5
 
@@ -112,7 +121,10 @@ def percentile(samples: list[float], p: float) -> float:
 
 
 def bootstrap_p99_ratio(
-    ours: list[dict[str, Any]], reference: list[dict[str, Any]], rounds: int = 1000
+    ours: list[dict[str, Any]],
+    reference: list[dict[str, Any]],
+    key: str = "latencies_ms",
+    rounds: int = 1000,
 ) -> tuple[float, float]:
     """A 95 % interval for the pooled p99 ratio: repeats drawn with replacement, in
     pairs (each repeat ran both servers back to back, on the same machine state)."""
@@ -121,11 +133,44 @@ def bootstrap_p99_ratio(
     ratios = []
     for _ in range(rounds):
         picks = [rng.randrange(pairs) for _ in range(pairs)]
-        mine = [x for i in picks for x in ours[i]["latencies_ms"]]
-        theirs = [x for i in picks for x in reference[i]["latencies_ms"]]
+        mine = [x for i in picks for x in ours[i][key]]
+        theirs = [x for i in picks for x in reference[i][key]]
         ratios.append(percentile(mine, 0.99) / max(percentile(theirs, 0.99), 1e-9))
     ratios.sort()
     return ratios[int(0.025 * rounds)], ratios[int(0.975 * rounds) - 1]
+
+
+def report(n: int, results: dict[str, list[dict[str, Any]]], key: str, label: str) -> None:
+    """Each server's p50 and p99 of the samples `key` (all repeats pooled) and the
+    median of the repeats' p99s, then each one's ratios to the reference."""
+    print(
+        f"{'N':>4} {'server':<11} {'p50 ms':>8} {'p99 ms':>8} {'p99/run':>8} {'missing':>8}"
+        f"   ({label}p50, p99: all repeats pooled)"
+    )
+    figures = {}
+    for name, runs in results.items():
+        pooled = [x for r in runs for x in r[key]]
+        p99s = [percentile(r[key], 0.99) for r in runs]
+        figures[name] = (percentile(pooled, 0.5), percentile(pooled, 0.99), statistics.median(p99s))
+        missing = sum(r["missing"] for r in runs)
+        p50, p99, p99_run = figures[name]
+        print(f"{n:>4} {name:<11} {p50:>8.2f} {p99:>8.2f} {p99_run:>8.2f} {missing:>8}")
+    for name in (name for name in results if name != "reference"):
+        mine, ref_f = figures[name], figures["reference"]
+        ratios = [o / max(r, 1e-9) for o, r in zip(mine, ref_f, strict=True)]
+        shown = " ".join(f"{x:>7.2f}x" for x in ratios)
+        print(f"{n:>4} ratio       {shown}           ({name}/reference)")
+        per_run = [
+            percentile(o[key], 0.99) / max(percentile(r[key], 0.99), 1e-9)
+            for o, r in zip(results[name], results["reference"], strict=True)
+        ]
+        print(
+            f"{n:>4} {name}/reference p99 of each repeat: " + " ".join(f"{x:.2f}x" for x in per_run)
+        )
+        low, high = bootstrap_p99_ratio(results[name], results["reference"], key)
+        print(
+            f"{n:>4} {name}/reference pooled p99, 95% bootstrap interval: {low:.2f}x .. {high:.2f}x"
+        )
 
 
 def main() -> None:
@@ -146,6 +191,12 @@ def main() -> None:
         action="store_true",
         help="also time bench/relay.mjs, a relay that keeps no document: the floor any "
         "server can reach with this driver on this machine",
+    )
+    parser.add_argument(
+        "--wire",
+        action="store_true",
+        help="also time each server's own fan-out off the loopback interface "
+        "(bench/wire.py; needs root)",
     )
     parser.add_argument(
         "--driver-heap",
@@ -194,10 +245,6 @@ def main() -> None:
                 for name in names:
                     drive(*new_room(name), n, args.server_warmup, WARMUP_INTERVAL_MS, 0, flags)
                 print(f"servers warmed: {args.server_warmup} updates to {n} clients each")
-            print(
-                f"{'N':>4} {'server':<11} {'p50 ms':>8} {'p99 ms':>8} "
-                f"{'p99/run':>8} {'missing':>8}   (p50, p99: all repeats pooled)"
-            )
             for n in args.sizes:
                 results: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
                 for repeat in range(args.repeats):
@@ -212,37 +259,23 @@ def main() -> None:
                                 args.interval_ms,
                                 args.warmup,
                                 flags,
+                                args.wire,
                             )
                         )
-                figures = {}
-                for name, runs in results.items():
-                    pooled = [x for r in runs for x in r["latencies_ms"]]
-                    figures[name] = (
-                        percentile(pooled, 0.5),
-                        percentile(pooled, 0.99),
-                        statistics.median(r["p99_ms"] for r in runs),
-                    )
-                    missing = sum(r["missing"] for r in runs)
-                    p50, p99, p99_run = figures[name]
-                    print(f"{n:>4} {name:<11} {p50:>8.2f} {p99:>8.2f} {p99_run:>8.2f} {missing:>8}")
-                for name in (name for name in names if name != "reference"):
-                    mine, ref_f = figures[name], figures["reference"]
-                    ratios = [o / max(r, 1e-9) for o, r in zip(mine, ref_f, strict=True)]
-                    shown = " ".join(f"{x:>7.2f}x" for x in ratios)
-                    print(f"{n:>4} ratio       {shown}           ({name}/reference)")
-                    per_run = [
-                        o["p99_ms"] / max(r["p99_ms"], 1e-9)
-                        for o, r in zip(results[name], results["reference"], strict=True)
-                    ]
-                    print(
-                        f"{n:>4} {name}/reference p99 of each repeat: "
-                        + " ".join(f"{x:.2f}x" for x in per_run)
-                    )
-                    low, high = bootstrap_p99_ratio(results[name], results["reference"])
-                    print(
-                        f"{n:>4} {name}/reference pooled p99, 95% bootstrap interval: "
-                        f"{low:.2f}x .. {high:.2f}x"
-                    )
+                report(n, results, "latencies_ms", "")
+                if args.wire:
+                    report(n, results, "wire_ms", "server's own, on the wire: ")
+                    for name, runs in results.items():
+                        first, last = ([x for r in runs for x in r[k]] for k in WIRE_ENDS)
+                        updates = sum(r["wire_updates"] for r in runs)
+                        compressed = sum(r["wire_compressed"] for r in runs)
+                        print(
+                            f"{n:>4} {name}: to the first receiver p50 "
+                            f"{percentile(first, 0.5):.2f} ms, p99 {percentile(first, 0.99):.2f}"
+                            f" ms; to the last p50 {percentile(last, 0.5):.2f} ms, p99 "
+                            f"{percentile(last, 0.99):.2f} ms; {updates} updates seen on the "
+                            f"wire, {compressed} compressed"
+                        )
                 if args.warmup:
                     whole = {
                         name: percentile([x for r in runs for key in WHOLE for x in r[key]], 0.99)
