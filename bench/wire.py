@@ -88,11 +88,11 @@ class Tap:
             ip = data[ETH_HEADER:]
             if ip[0] >> 4 != 4 or ip[9] != socket.IPPROTO_TCP:
                 continue
-            tcp = ip[(ip[0] & 0xF) * 4 :]
+            tcp = ip[(ip[0] & 0xF) * 4 : struct.unpack_from("!H", ip, 2)[0]]  # total length
             source, destination = struct.unpack_from("!HH", tcp)
             if self.port not in (source, destination):
                 continue
-            payload = tcp[(tcp[12] >> 4) * 4 : struct.unpack_from("!H", ip, 2)[0]]
+            payload = tcp[(tcp[12] >> 4) * 4 :]
             if payload:
                 seconds, nanoseconds = struct.unpack("qq", stamp)
                 self.packets.append((seconds + nanoseconds / 1e9, source, destination, payload))
