@@ -44,6 +44,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import sys
 from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -217,6 +218,9 @@ def websocket_protocol(min_bytes: int | None) -> type[WebSocketsSansIOProtocol]:
         keepalive_slot = 0
         # Whether a message arrived since the keepalive sweep's last turn here.
         heard = False
+        # Set by `_learn_frame_keys` once the handshake is complete.
+        _plain_below: int | None = None
+        _long_key: object | None = None
 
         def __init__(
             self,
@@ -370,7 +374,12 @@ def websocket_protocol(min_bytes: int | None) -> type[WebSocketsSansIOProtocol]:
             conn = self.conn
             if conn.state is not State.OPEN or conn.expect_continuation_frame:
                 return False
-            key = self._frame_key(data)
+            # Called once per client for every update a room broadcasts: the frame's
+            # key comes from what the handshake settled, worked out once.
+            plain_below = self._plain_below
+            if plain_below is None:
+                plain_below = self._learn_frame_keys()
+            key = _PLAIN if len(data) < plain_below else self._long_key
             if key is None:
                 try:
                     conn.send_binary(data)
@@ -378,25 +387,29 @@ def websocket_protocol(min_bytes: int | None) -> type[WebSocketsSansIOProtocol]:
                     return False
                 self.transport.write(b"".join(conn.data_to_send()))
                 return True
-            pending = conn.data_to_send()
-            if pending:
-                self.transport.write(b"".join(pending))
+            if conn.writes:  # a pong or close websockets queued: it goes out first
+                self.transport.write(b"".join(conn.data_to_send()))
             self.transport.write(_shared_frame(data, key, conn.extensions))
             return True
 
-        def _frame_key(self, data: bytes) -> object | None:
-            """What the frame for `data` depends on, for sharing it between clients;
+        def _learn_frame_keys(self) -> int:
+            """What the frame of a message depends on, for sharing it between clients,
+            from the extensions the handshake settled: a message shorter than
+            `_plain_below` goes out plain (`_PLAIN`), a longer one has `_long_key`,
             None when it depends on this connection's compression history."""
             extensions = self.conn.extensions
+            deflate = extensions[0] if len(extensions) == 1 else None
             if not extensions:
-                return _PLAIN
-            deflate = extensions[0]
-            if len(extensions) != 1 or not isinstance(deflate, ThresholdDeflate):
-                return None
-            if len(data) < deflate.min_bytes:
-                return _PLAIN
-            if not deflate.local_no_context_takeover:
-                return None
-            return ("deflate", deflate.local_max_window_bits, deflate.min_bytes)
+                self._plain_below, self._long_key = sys.maxsize, _PLAIN
+            elif not isinstance(deflate, ThresholdDeflate):
+                self._plain_below, self._long_key = 0, None
+            else:
+                self._plain_below = deflate.min_bytes
+                self._long_key = (
+                    ("deflate", deflate.local_max_window_bits, deflate.min_bytes)
+                    if deflate.local_no_context_takeover
+                    else None
+                )
+            return self._plain_below
 
     return PlaygroundWebSocketProtocol
