@@ -24,6 +24,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from websockets.frames import apply_mask
+
 ETH_P_ALL = 0x0003
 SO_TIMESTAMPNS = 35
 SO_ATTACH_FILTER = 26
@@ -131,12 +133,12 @@ def _frames(flow: _Flow, payload: bytes) -> list[tuple[bool, bytes]]:
             length, at = struct.unpack_from("!Q", buf, 2)[0], 10
         masked = buf[1] & 0x80
         mask = bytes(buf[at : at + 4]) if masked else b""
-        at += 4 if masked else 0
+        at += len(mask)
         if len(buf) < at + length:
             break
         body = bytes(buf[at : at + length])
         if masked:
-            body = bytes(b ^ mask[i % 4] for i, b in enumerate(body))
+            body = apply_mask(body, mask)
         out.append((bool(buf[0] & 0x40), body))
         del buf[: at + length]
     return out
