@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import resource
+import time
 from collections.abc import Iterable
+from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -11,8 +15,80 @@ from starlette.routing import Route
 
 def _metric(name: str, kind: str, help: str, samples: Iterable[tuple[str, float]]) -> str:
     lines = [f"# HELP {name} {help}", f"# TYPE {name} {kind}"]
-    lines += [f"{name}{labels} {value:g}" for labels, value in samples]
+    lines += [f"{name}{labels} {_number(value)}" for labels, value in samples]
     return "\n".join(lines)
+
+
+def _number(value: float) -> str:
+    """Every digit. `:g` kept six: a counter past 999,999 went out rounded
+    (1.23457e+06), so its rate moved in steps, and a Unix time was off by up to
+    an hour and a half."""
+    if isinstance(value, int) or value.is_integer():
+        return str(int(value))
+    return repr(float(value))
+
+
+def _process() -> list[str]:
+    """The standard `process_*` metrics (what Prometheus' own clients export), read
+    from /proc where there is one: an operator watches the server's memory and CPU
+    without a node agent."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    parts = [
+        _metric(
+            "process_cpu_seconds_total",
+            "counter",
+            "User and system CPU time spent, in seconds.",
+            [("", round(usage.ru_utime + usage.ru_stime, 6))],
+        ),
+        _metric(
+            "process_start_time_seconds",
+            "gauge",
+            "Start time of the process since the Unix epoch, in seconds.",
+            [("", _STARTED)],
+        ),
+    ]
+    proc = Path("/proc/self")
+    try:
+        pages = int((proc / "statm").read_text().split()[1])
+        fds = len(os.listdir(proc / "fd"))
+    except (OSError, ValueError, IndexError):
+        return parts  # no /proc: CPU and start time only
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return [
+        *parts,
+        _metric(
+            "process_resident_memory_bytes",
+            "gauge",
+            "Resident memory size in bytes.",
+            [("", pages * _PAGE_BYTES)],
+        ),
+        _metric("process_open_fds", "gauge", "Open file descriptors.", [("", fds)]),
+        _metric(
+            "process_max_fds",
+            "gauge",
+            "Maximum number of open file descriptors.",
+            [("", soft if soft != resource.RLIM_INFINITY else -1)],
+        ),
+    ]
+
+
+def _start_time() -> float:
+    """The process's start from /proc (boot time plus its start in clock ticks); the
+    time this module was imported, at start-up, where there is no /proc."""
+    try:
+        # The command name (field 2) may hold spaces: count from after its ")".
+        fields = Path("/proc/self/stat").read_text().rpartition(")")[2].split()
+        ticks = int(fields[19])  # field 22, starttime
+        for line in Path("/proc/stat").read_text().splitlines():
+            if line.startswith("btime "):
+                return int(line.split()[1]) + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        pass
+    return time.time()
+
+
+_PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
+_STARTED = _start_time()
 
 
 async def metrics(request: Request) -> Response:
@@ -100,6 +176,7 @@ async def metrics(request: Request) -> Response:
                 [("_sum", stats.start_seconds_sum), ("_count", stats.start_count)],
             ),
         ]
+    parts += _process()
     return PlainTextResponse("\n".join(parts) + "\n", media_type="text/plain; version=0.0.4")
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -122,6 +124,26 @@ def test_healthz_and_metrics(server: ServerProcess) -> None:
         "playground_store_journal_copy_seconds_count",
     ):
         assert f"\n{name}" in "\n" + text
+
+
+def test_process_metrics_are_the_server_process(server: ServerProcess) -> None:
+    """`process_*` read the serving process itself, with every digit (a Unix time
+    printed with six would be off by more than an hour)."""
+    assert server.proc is not None
+    proc = Path(f"/proc/{server.proc.pid}")
+    started = time.time()
+    rss = metric(server, "process_resident_memory_bytes")
+    status = dict(line.split(":", 1) for line in (proc / "status").read_text().splitlines())
+    vm_rss = int(status["VmRSS"].split()[0]) * 1024
+    assert abs(rss - vm_rss) < max(0.1 * vm_rss, 4 * 2**20)
+    open_fds = metric(server, "process_open_fds")
+    assert 3 < open_fds <= metric(server, "process_max_fds")
+    stat = (proc / "stat").read_text().rpartition(")")[2].split()
+    cpu_ticks = int(stat[11]) + int(stat[12])  # utime, stime
+    cpu = metric(server, "process_cpu_seconds_total")
+    assert cpu > 0 and cpu >= cpu_ticks / os.sysconf("SC_CLK_TCK") - 0.02
+    start = metric(server, "process_start_time_seconds")
+    assert started - 120 < start < started
 
 
 def test_limits_are_published(server: ServerProcess) -> None:
