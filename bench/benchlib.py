@@ -81,6 +81,21 @@ def load_average() -> str:
         return " ".join(f.read().split()[:3])
 
 
+def cpu_times() -> tuple[int, int]:
+    """(stolen, total) clock ticks of all CPUs since boot, from /proc/stat."""
+    with open("/proc/stat") as f:
+        ticks = [int(x) for x in f.readline().split()[1:9]]
+    return ticks[7], sum(ticks)
+
+
+def stolen_share(before: tuple[int, int], after: tuple[int, int]) -> float:
+    """The share of the CPU time between two `cpu_times()` that the hypervisor gave to
+    other guests. On a virtual machine, a latency tail timed while it was more than a
+    percent or two is the host's as much as the server's."""
+    total = after[1] - before[1]
+    return (after[0] - before[0]) / total if total > 0 else 0.0
+
+
 class Sampler:
     """Samples RSS (and CPU) of one pid every `interval` seconds in a thread."""
 

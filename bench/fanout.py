@@ -28,6 +28,10 @@ The driver's own garbage collections delay every client of an update at once, wh
 server sent it: by default (`--driver-heap`) its heap is sized so that a run needs no
 full collection (see `DRIVER_HEAP`); `--no-driver-heap` keeps V8's defaults.
 
+Each size ends with the share of CPU time the host stole from this virtual machine in
+each repeat (`/proc/stat`): a repeat that lost more than a percent or two ran on a
+disturbed machine, whichever server it favoured.
+
 `--floor` times a third server in the same rotation: `bench/relay.mjs`, which keeps no
 document and forwards each client's bytes to the others. A server can hardly do less for these
 clients, so its ratio to the reference is how far under the reference this driver, on
@@ -55,7 +59,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 NODE = ROOT / "tests" / "node"
 sys.path.insert(0, str(ROOT))
-from benchlib import start_reference  # noqa: E402
+from benchlib import cpu_times, start_reference, stolen_share  # noqa: E402
 from wire import Tap, turnaround  # noqa: E402
 
 from tests.conftest import ServerProcess  # noqa: E402
@@ -247,9 +251,11 @@ def main() -> None:
                 print(f"servers warmed: {args.server_warmup} updates to {n} clients each")
             for n in args.sizes:
                 results: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+                stolen = []
                 for repeat in range(args.repeats):
                     # Rotate the order so no server always runs on a warmer machine.
                     shift = repeat % len(names)
+                    before = cpu_times()
                     for name in names[shift:] + names[:shift]:
                         results[name].append(
                             drive(
@@ -262,6 +268,7 @@ def main() -> None:
                                 args.wire,
                             )
                         )
+                    stolen.append(stolen_share(before, cpu_times()))
                 report(n, results, "latencies_ms", "")
                 if args.wire:
                     report(n, results, "wire_ms", "server's own, on the wire: ")
@@ -276,6 +283,11 @@ def main() -> None:
                             f"{percentile(last, 0.99):.2f} ms; {updates} updates seen on the "
                             f"wire, {compressed} compressed"
                         )
+                print(
+                    f"{n:>4} CPU stolen by the host in each repeat: "
+                    + " ".join(f"{x:.1%}" for x in stolen)
+                    + f" (median {statistics.median(stolen):.1%})"
+                )
                 if args.warmup:
                     whole = {
                         name: percentile([x for r in runs for key in WHOLE for x in r[key]], 0.99)
