@@ -22,7 +22,7 @@ def _metric(name: str, kind: str, help: str, samples: Iterable[tuple[str, float]
 def _number(value: float) -> str:
     """Every digit. `:g` kept six: a counter past 999,999 went out rounded
     (1.23457e+06), so its rate moved in steps, and a Unix time was off by up to
-    an hour and a half."""
+    5,000 s."""
     if isinstance(value, int) or value.is_integer():
         return str(int(value))
     return repr(float(value))
