@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import aiodocker
 import aiohttp
+from aiodocker.containers import DockerContainer
 
 from runners.errors import RuntimeUnavailable, SandboxError
 
@@ -102,6 +103,9 @@ class DockerAPI:
                 raise RuntimeUnavailable(f"no Docker engine found: {exc}") from exc
         return self._docker
 
+    def _container(self, container_id: str) -> DockerContainer:
+        return _untangled(self._client().containers.container(container_id))
+
     async def _call(
         self, what: str, make: Callable[[], Awaitable[T]], limit_s: float = CALL_TIMEOUT_S
     ) -> T:
@@ -141,8 +145,10 @@ class DockerAPI:
     async def create(self, config: dict[str, Any], name: str) -> str:
         """Create (never pull) a container; returns its id."""
         try:
-            container = await self._call(
-                "create", lambda: self._client().containers.create(config, name=name)
+            container = _untangled(
+                await self._call(
+                    "create", lambda: self._client().containers.create(config, name=name)
+                )
             )
         except SandboxError as exc:
             cause = exc.__cause__
@@ -155,7 +161,7 @@ class DockerAPI:
 
     async def attach(self, container_id: str) -> AttachStream:
         """Attach stdin/stdout/stderr and wait until the attach is established."""
-        container = self._client().containers.container(container_id)
+        container = self._container(container_id)
         stream = container.attach(stdin=True, stdout=True, stderr=True, logs=False)
         # The attach is lazy: establish it now, before start, or early output is lost.
         await self._call("attach", stream._init)
@@ -163,12 +169,12 @@ class DockerAPI:
 
     async def start(self, container_id: str) -> None:
         """Start a created container."""
-        container = self._client().containers.container(container_id)
+        container = self._container(container_id)
         await self._call("start", container.start)
 
     async def kill(self, container_id: str) -> None:
         """SIGKILL the container; an already stopped container is fine."""
-        container = self._client().containers.container(container_id)
+        container = self._container(container_id)
         try:
             await self._call("kill", container.kill, limit_s=KILL_TIMEOUT_S)
         except SandboxError as exc:
@@ -179,18 +185,18 @@ class DockerAPI:
 
     async def wait(self, container_id: str, limit_s: float) -> None:
         """Until the container has exited, at most `limit_s` seconds."""
-        container = self._client().containers.container(container_id)
+        container = self._container(container_id)
         await self._call("wait", container.wait, limit_s=limit_s)
 
     async def inspect(self, container_id: str) -> dict[str, Any]:
         """The container's inspect document."""
-        container = self._client().containers.container(container_id)
+        container = self._container(container_id)
         info = await self._call("inspect", container.show)
         return dict(info)
 
     async def remove(self, container_id: str) -> None:
         """Force-remove the container (kills it if running); a missing one is fine."""
-        container = self._client().containers.container(container_id)
+        container = self._container(container_id)
         try:
             await self._call(
                 "remove", lambda: container.delete(force=True, v=True), limit_s=CALL_TIMEOUT_S
@@ -208,7 +214,19 @@ class DockerAPI:
             "list",
             lambda: self._client().containers.list(all=True, filters={"label": [label]}),
         )
-        return [dict(c._container) for c in containers]
+        return [dict(_untangled(c)._container) for c in containers]
+
+
+def _untangled(container: DockerContainer) -> DockerContainer:
+    """`container` without its `logs` (nothing here reads logs: output comes through
+    the attach stream). aiodocker's handle and its `logs` refer to each other, so every
+    handle (six or more a run, one per container listed) outlived its use as cyclic
+    garbage, promoted to the oldest generation by the young collections its run went
+    through. Under a steady load of runs that was most of what each full collection
+    freed, in one pause of the event loop (see bench/README.md, "Soak"); without the
+    link, reference counting frees a handle once it is used."""
+    container.__dict__.pop("logs", None)
+    return container
 
 
 @asynccontextmanager

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from pathlib import Path
 
 import aiodocker.docker
 import pytest
+from aiodocker.containers import DockerContainer
 
 from runners import (
     LANGUAGES,
@@ -126,3 +128,22 @@ async def test_runs_beyond_the_concurrency_limit_wait_queued_then_run() -> None:
         assert statuses == ["ok", "ok"]
         assert started == ["one", "two"]
         assert [e.data for e in events] == ["one\n", "two\n"]
+
+
+@pytest.mark.docker
+async def test_a_run_leaves_no_container_handle_to_the_cyclic_collector(
+    runner: RunnerService,
+) -> None:
+    """aiodocker's container handle and its `logs` refer to each other: each handle a
+    run made outlived it until a full collection, and under a steady load of runs they
+    were most of what each full collection of the server had to free."""
+    await run(runner, "bash", "echo warm")  # first-use imports and caches
+    gc.collect()
+    gc.disable()
+    try:
+        ran = await run(runner, "bash", "echo hi")
+        handles = [o for o in gc.get_objects() if isinstance(o, DockerContainer)]
+    finally:
+        gc.enable()
+    assert ran.result.status == "ok" and ran.stdout == "hi\n"
+    assert handles == []
