@@ -73,5 +73,5 @@ const line = JSON.stringify({
 }) + '\n'
 for (const c of [typist, ...receivers]) c.provider.destroy()
 // Exit once the whole line has gone into the pipe. Exiting on a timer cut the line off
-// at 128 KiB when the reader was slow: 60 clients' latencies on a loaded machine.
+// at 64 KiB (a pipe's worth) when the reader was slow: 60 clients' latencies are ~130 KB.
 process.stdout.write(line, () => process.exit(0))
