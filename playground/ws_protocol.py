@@ -13,7 +13,10 @@ Receiving. Through ASGI every message takes a queue, a task switch, and a pause 
 resume of the socket's reading (uvicorn reads one message at a time), before the app
 sees it. `RECEIVE_INTO` lets the app take each message as it is parsed instead: a
 function called with the bytes (a str for a text frame, None once the connection has
-ended). The app then does its own pacing; it never calls ASGI receive again.
+ended). The app then does its own pacing; it never calls ASGI receive again. Once it
+receives by push, the protocol reads whole binary frames and pongs itself, where
+websockets' parser stands between two frames; anything else still goes through that
+parser, which judges it as before.
 
 Keepalive. uvicorn pings each connection on its own two timers (one for the next ping,
 one for the pong's deadline), rescheduled on every pong: with 1,000 idle connections
@@ -58,7 +61,7 @@ from websockets.extensions.permessage_deflate import (
     PerMessageDeflate,
     ServerPerMessageDeflateFactory,
 )
-from websockets.frames import CTRL_OPCODES, Frame, Opcode
+from websockets.frames import CTRL_OPCODES, Frame, Opcode, apply_mask
 from websockets.http11 import Request
 from websockets.protocol import State
 from websockets.server import ServerProtocol
@@ -77,6 +80,11 @@ RECEIVE_INTO = "playground.receive_into"
 Receiver = Callable[[bytes | str | None], None]
 
 log = logging.getLogger("playground.ws")
+
+# The first byte of a whole frame: FIN set, no RSV bit (so not compressed), the opcode.
+# `_receive_simple_frames` reads frames that start with one of `_SIMPLE_HEADS` itself.
+_BINARY_HEAD = 0x80 | Opcode.BINARY
+_SIMPLE_HEADS = (_BINARY_HEAD, 0x80 | Opcode.PONG)
 
 # The frames of the message being broadcast, by encoding: `send_now` is called with the
 # same bytes object for every client of a room, one after another.
@@ -328,6 +336,59 @@ def websocket_protocol(min_bytes: int | None) -> type[WebSocketsSansIOProtocol]:
                 self.read_paused = False
                 self.transport.resume_reading()
 
+        def data_received(self, data: bytes) -> None:
+            """Whole unfragmented, uncompressed binary frames (a client's updates and
+            presence) and pongs, nearly everything a document socket receives, are
+            read here: a message is handed to the receiver, a pong to uvicorn. Anything
+            else, from the first byte that is not such a frame on, goes through
+            websockets' parser. (That parser's generators, and uvicorn's events and
+            dispatch after it, took ~3.5 µs a frame against ~0.8 µs here, warm.)"""
+            if isinstance(self.queue, _PushQueue):
+                data = self._receive_simple_frames(data)
+                if not data:
+                    return
+            super().data_received(data)
+
+        def _receive_simple_frames(self, data: bytes) -> bytes:
+            """Hands over the simple frames at the start of `data`; returns the rest.
+            Only where websockets' parser stands between two frames with nothing
+            buffered, so that what it is given next starts a frame, as it expects."""
+            conn = self.conn
+            reader = conn.reader
+            limit = conn.max_message_size
+            end = len(data)
+            at = 0
+            while (
+                at + 6 <= end
+                # FIN, no RSV bit (not compressed), binary or pong
+                and (head := data[at]) in _SIMPLE_HEADS
+                and conn.state is State.OPEN
+                and conn.current_size is None
+                and conn.parser_exc is None
+                and not reader.buffer
+                and not reader.eof
+                and not self.close_sent
+            ):
+                length = data[at + 1] ^ 0x80  # masked, as a client's frames must be
+                if length < 126:
+                    start = at + 2
+                elif length == 126 and head == _BINARY_HEAD:
+                    length = int.from_bytes(data[at + 2 : at + 4], "big")
+                    start = at + 4
+                else:  # 64-bit lengths, a long pong, an unmasked frame: the parser decides
+                    break
+                stop = start + 4 + length
+                if stop > end or (limit is not None and length > limit):
+                    break
+                payload = apply_mask(data[start + 4 : stop], data[start : start + 4])
+                at = stop
+                if head == _BINARY_HEAD:
+                    self.heard = True
+                    self._deliver(payload)
+                else:
+                    self.handle_pong(Frame(Opcode.PONG, payload))
+            return data[at:] if at else data
+
         def send_receive_event_to_app(self) -> None:
             self.heard = True
             if not isinstance(self.queue, _PushQueue):
@@ -347,8 +408,11 @@ def websocket_protocol(min_bytes: int | None) -> type[WebSocketsSansIOProtocol]:
             if message["type"] == "websocket.disconnect":
                 self._receiver(None)
                 return
+            self._deliver(message.get("bytes", message.get("text")))
+
+        def _deliver(self, data: bytes | str | None) -> None:
             try:
-                self._receiver(message.get("bytes", message.get("text")))
+                self._receiver(data)
             except Exception:
                 # The receiver handles its own errors; this is a bug. Close loudly rather
                 # than let it escape into the event loop's reading of the socket.

@@ -15,6 +15,32 @@ OFFER = "permessage-deflate; client_max_window_bits"
 TAIL = b"\x00\x00\xff\xff"  # RFC 7692: stripped from each compressed message
 
 
+def frame_bytes(
+    message: bytes,
+    compress: bool = False,
+    opcode: int = 0x2,
+    fin: bool = True,
+    mask: bytes | None = None,
+) -> bytes:
+    """A masked frame (binary by default, with a random mask unless given), compressed
+    as a browser would send it."""
+    if compress:
+        deflate = zlib.compressobj(wbits=-12)  # the server asks for a 4 KiB window
+        message = deflate.compress(message) + deflate.flush(zlib.Z_SYNC_FLUSH)
+        assert message.endswith(TAIL)
+        message = message[: -len(TAIL)]
+    mask = os.urandom(4) if mask is None else mask
+    head = bytes([(0x80 if fin else 0) | (0x40 if compress else 0) | opcode])
+    if len(message) < 126:
+        head += bytes([0x80 | len(message)])
+    elif len(message) < 1 << 16:
+        head += bytes([0x80 | 126]) + len(message).to_bytes(2, "big")
+    else:
+        head += bytes([0x80 | 127]) + len(message).to_bytes(8, "big")
+    body = bytes(b ^ mask[i % 4] for i, b in enumerate(message))
+    return head + mask + body
+
+
 class RawSocket:
     """A WebSocket client that shows each frame as it arrives, compressed or not."""
 
@@ -71,19 +97,15 @@ class RawSocket:
 
     def send(self, message: bytes, compress: bool, opcode: int = 0x2) -> None:
         """A masked frame (binary by default), compressed as a browser would send it."""
-        if compress:
-            deflate = zlib.compressobj(wbits=-12)  # the server asks for a 4 KiB window
-            message = deflate.compress(message) + deflate.flush(zlib.Z_SYNC_FLUSH)
-            assert message.endswith(TAIL)
-            message = message[: -len(TAIL)]
-        mask = os.urandom(4)
-        head = bytes([0x80 | (0x40 if compress else 0) | opcode])
-        if len(message) < 126:
-            head += bytes([0x80 | len(message)])
-        else:
-            head += bytes([0x80 | 126]) + len(message).to_bytes(2, "big")
-        body = bytes(b ^ mask[i % 4] for i, b in enumerate(message))
-        self.writer.write(head + mask + body)
+        self.writer.write(frame_bytes(message, compress, opcode))
+
+    async def pong(self, timeout: float = 10.0) -> bytes:
+        """Reads (and drops) frames until a pong: its payload."""
+        async with asyncio.timeout(timeout):
+            while True:
+                b0, payload = await self._raw_frame()
+                if b0 & 0x0F == 0xA:
+                    return payload
 
     async def sync_messages(self, subtype: int) -> tuple[bool, bytes]:
         """The next sync message of `subtype`: (was it compressed?, its payload)."""
