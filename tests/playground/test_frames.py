@@ -1,5 +1,6 @@
-"""A client's frames however TCP cuts and joins them: read in order, whole, and judged
-as websockets' parser would judge them (the server reads plain binary frames itself)."""
+"""Frames as the server reads and writes them itself: a client's frames however TCP
+cuts and joins them, read in order, whole, and judged as websockets' parser would judge
+them; and the plain frames a broadcast sends."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import random
 
 import pytest
 from pycrdt import Doc, Text
+from websockets.frames import Frame, Opcode
 
 from playground.protocol import SYNC_STEP1, SYNC_STEP2, SYNC_UPDATE, sync_message
+from playground.ws_protocol import _plain_frame
 from tests.conftest import ServerProcess
 from tests.raw_socket import RawSocket, frame_bytes
 from tests.yjs_client import PyClient
@@ -143,3 +146,9 @@ async def test_a_bad_frame_after_good_ones_in_one_read_ends_only_that_client(
     await watcher.close()
     await other.close()
 
+
+@pytest.mark.parametrize("size", [0, 1, 125, 126, 127, 65_535, 65_536, 300_000])
+def test_a_plain_frame_is_what_websockets_would_make(size: int) -> None:
+    data = random.Random(size).randbytes(size)
+    expected = Frame(Opcode.BINARY, data).serialize(mask=False, extensions=())
+    assert _plain_frame(data) == expected
