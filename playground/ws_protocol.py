@@ -110,8 +110,8 @@ def _shared_frame(data: bytes, key: object, extensions: Sequence[Extension]) -> 
 
 def _plain_frame(data: bytes) -> bytes:
     """A server's uncompressed binary frame of `data`: what websockets' `serialize`
-    makes of it, without its `Frame` object, checks and extension loop (~2 µs warm,
-    once per broadcast, before the first client is sent anything)."""
+    makes of it, without its `Frame` object, checks and extension loop (0.24 against
+    1.5 µs warm, once per broadcast, before the first client is sent anything)."""
     n = len(data)
     if n < 126:
         return bytes((_BINARY_HEAD, n)) + data
