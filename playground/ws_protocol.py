@@ -61,11 +61,16 @@ from websockets.extensions.permessage_deflate import (
     PerMessageDeflate,
     ServerPerMessageDeflateFactory,
 )
-from websockets.frames import CTRL_OPCODES, Frame, Opcode, apply_mask
+from websockets.frames import CTRL_OPCODES, Frame, Opcode
 from websockets.http11 import Request
 from websockets.protocol import State
 from websockets.server import ServerProtocol
 from websockets.typing import ExtensionParameter
+
+try:  # websockets' C unmasking, as its own parser uses
+    from websockets.speedups import apply_mask
+except ImportError:  # a build without its C extension
+    from websockets.utils import apply_mask
 
 # uvicorn's choices for its own permessage-deflate: a 4 KiB window and memLevel 5 keep a
 # compressor at ~32 KiB instead of ~260 KiB for zlib's defaults (while it lives).
