@@ -18,6 +18,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 from runners.build_tools import docker_client, file_hash, read_text, run
@@ -137,7 +138,7 @@ def wheels() -> None:
     if _label(WHEELS) == recipe:
         return
     dest = _empty_dir(CACHE / "wheels")
-    backend = ["setuptools>=68", "wheel"]  # pyproject.toml's [build-system] requires
+    backend = tomllib.loads(read_text(pyproject))["build-system"]["requires"]
     run(
         [
             sys.executable,
