@@ -133,12 +133,12 @@ def node_standin() -> None:
 def wheels() -> None:
     """Wheels of the project's dependencies and build backend, fetched by the host's pip
     (from its caches and configured indexes), as an image for `WHEELS_IMAGE`."""
-    pyproject = ROOT / "pyproject.toml"
-    recipe = file_hash([read_text(pyproject), sys.version.split()[0]])
+    pyproject = read_text(ROOT / "pyproject.toml")
+    recipe = file_hash([pyproject, sys.version.split()[0]])
     if _label(WHEELS) == recipe:
         return
     dest = _empty_dir(CACHE / "wheels")
-    backend = tomllib.loads(read_text(pyproject))["build-system"]["requires"]
+    backend = tomllib.loads(pyproject)["build-system"]["requires"]
     run(
         [
             sys.executable,
