@@ -7,7 +7,12 @@ task. The protocol puts a plain function in the scope's extensions (`SEND_NOW`) 
 writes a binary message to the socket at once when nothing is queued ahead of it and
 the transport takes more; otherwise it declines and the caller queues as before. The
 frame is serialized once for every client that negotiated the same encoding, so a
-broadcast costs one encoding (and, for a large message, one compression), not N.
+broadcast costs one encoding (and, for a large message, one compression), not N. A
+plain frame to a connection whose asyncio transport holds nothing is written to the
+socket itself, as the transport's `write` would first try, without its checks (the
+rest of a frame the socket does not take goes through `write`); at 60 clients, with
+each client's objects out of the CPU's caches between keystrokes, that cut the time
+per further receiver from 15.6 µs and more to 11.9 µs (bench/README.md, fan-out).
 
 Receiving. Through ASGI every message takes a queue, a task switch, and a pause and a
 resume of the socket's reading (uvicorn reads one message at a time), before the app
@@ -47,7 +52,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import socket
 import sys
+from asyncio import selector_events
 from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -123,6 +130,24 @@ def _plain_frame(data: bytes) -> bytes:
     if n < 1 << 16:
         return bytes((_BINARY_HEAD, 126)) + n.to_bytes(2, "big") + data
     return bytes((_BINARY_HEAD, 127)) + n.to_bytes(8, "big") + data
+
+
+# asyncio's TCP transport on its selector loops (not in typeshed: private).
+_SELECTOR_SOCKET_TRANSPORT = getattr(selector_events, "_SelectorSocketTransport", None)
+
+
+def _own_socket(transport: Any) -> socket.socket | None:
+    """The socket of asyncio's own TCP transport, for `send_now` to write to directly
+    while the transport has nothing buffered, as the transport's `write` does itself;
+    None for any other transport (TLS, another event loop), which is written through."""
+    if type(transport) is not _SELECTOR_SOCKET_TRANSPORT:
+        return None
+    sock = getattr(transport, "_sock", None)
+    if type(sock) is not socket.socket or not all(
+        hasattr(transport, name) for name in ("_buffer", "_closing", "_conn_lost")
+    ):
+        return None
+    return sock
 
 
 class _Keepalive:
@@ -247,6 +272,7 @@ def websocket_protocol(min_bytes: int | None) -> type[WebSocketsSansIOProtocol]:
         # Set by `_learn_frame_keys` once the handshake is complete.
         _plain_below: int | None = None
         _long_key: object | None = None
+        _socket: socket.socket | None = None
 
         def __init__(
             self,
@@ -445,6 +471,37 @@ def websocket_protocol(min_bytes: int | None) -> type[WebSocketsSansIOProtocol]:
             """Writes one binary message now, as uvicorn's ASGI send would once its
             turn came; False (nothing sent) if the socket is not open for messages or
             its write buffer is over the high-water mark."""
+            # The path of nearly every message a room broadcasts: a plain frame to an
+            # open connection with nothing waiting to go out, sent to the socket
+            # itself. Each client of an update costs this path once, with its objects
+            # gone from the CPU's caches since the last update; every object it does
+            # not touch saves a cache miss (see `_send_now_checked` for the rest).
+            conn = self.conn
+            plain_below = self._plain_below
+            sock = self._socket
+            if (
+                sock is not None
+                and plain_below is not None
+                and len(data) < plain_below
+                and conn.state is State.OPEN
+                and not conn.writes
+                and not conn.expect_continuation_frame
+                and not self.close_sent
+            ):
+                transport: Any = self.transport
+                # An empty buffer: nothing to go out first, and writing is not paused.
+                if not (transport._buffer or transport._closing or transport._conn_lost):
+                    frame = _shared_frame(data, _PLAIN, ())
+                    try:
+                        sent = sock.send(frame)
+                    except OSError:  # full (EAGAIN), or failed: the transport's own
+                        sent = 0  # write below meets it again and handles it its way
+                    if sent < len(frame):
+                        transport.write(frame[sent:])
+                    return True
+            return self._send_now_checked(data)
+
+        def _send_now_checked(self, data: bytes) -> bool:
             if (
                 not self.writable.is_set()
                 or self.disconnected
@@ -479,6 +536,7 @@ def websocket_protocol(min_bytes: int | None) -> type[WebSocketsSansIOProtocol]:
             from the extensions the handshake settled: a message shorter than
             `_plain_below` goes out plain (`_PLAIN`), a longer one has `_long_key`,
             None when it depends on this connection's compression history."""
+            self._socket = _own_socket(self.transport)
             extensions = self.conn.extensions
             deflate = extensions[0] if len(extensions) == 1 else None
             if not extensions:

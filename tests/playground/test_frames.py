@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import random
+import signal
+import socket
+import struct
 
 import pytest
 from pycrdt import Doc, Text
 from websockets.frames import Frame, Opcode
 
 from playground.protocol import SYNC_STEP1, SYNC_STEP2, SYNC_UPDATE, sync_message
-from playground.ws_protocol import _plain_frame
+from playground.ws_protocol import _own_socket, _plain_frame
 from tests.conftest import ServerProcess
 from tests.raw_socket import RawSocket, frame_bytes
 from tests.yjs_client import PyClient
@@ -152,3 +155,115 @@ def test_a_plain_frame_is_what_websockets_would_make(size: int) -> None:
     data = random.Random(size).randbytes(size)
     expected = Frame(Opcode.BINARY, data).serialize(mask=False, extensions=())
     assert _plain_frame(data) == expected
+
+
+# No pings (the late client answers none while it is not reading), no pacing of the
+# typist, so that the late client's socket fills at once.
+@pytest.mark.server_env(
+    {"PLAYGROUND_WS_PING_INTERVAL_S": "0", "PLAYGROUND_LIMIT_UPDATE_BYTES_PER_S": "0"}
+)
+async def test_a_client_that_reads_late_gets_every_frame_whole_and_in_order(
+    server: ServerProcess,
+) -> None:
+    """A broadcast frame goes to the socket itself while the transport holds nothing;
+    once a client's socket is full, the rest of that frame and every later one go
+    through the transport's buffer (and the peer's queue), and arrive after it."""
+    session = server.create_session(code="")
+    # Offering no compression the server knows: every frame it is sent is plain.
+    late, head = await RawSocket.connect(
+        server.port, f"/ws/doc/{session['id']}", offer="x-unknown", rcvbuf=4096
+    )
+    assert "sec-websocket-extensions" not in head.lower()
+    late.send(sync_message(SYNC_STEP1, Doc().get_state()), compress=False)
+    _, state = await late.sync_messages(SYNC_STEP2)
+    typist = await PyClient(server.ws_url, session["id"]).connect()
+    await asyncio.wait_for(typist.synced.wait(), 10)
+
+    doc: Doc[Text] = Doc()
+    doc.apply_update(state)
+    text = doc.get("code", type=Text)
+    # The document after each update the late client is sent: a line's number after
+    # its insertion, "" after its deletion. (An update that came before one it needs
+    # would change nothing until that one came: Yjs holds it back.)
+    seen: list[str] = []
+
+    async def read_all() -> None:
+        while not seen or seen[-1] != "done":
+            _, update = await late.sync_messages(SYNC_UPDATE)
+            doc.apply_update(update)
+            seen.append(str(text)[:5].strip())
+
+    # ~15 MB in numbered lines of 8 KiB, each typed and deleted (the document stays
+    # small). The late client reads nothing for the first two thirds: more than the
+    # server's socket buffer takes (4 MiB at most, `net.ipv4.tcp_wmem`), so that sends
+    # fall short and the rest queues; then it reads while the typing goes on, so that
+    # new updates come while queued ones are still going out.
+    lines = 1800
+    reading = None
+    for i in range(lines):
+        if i == lines * 2 // 3:
+            reading = asyncio.create_task(read_all())
+        line = f"{i:05} " + "x" * 8192 + "\n"
+        typist.code.insert(0, line)
+        del typist.code[0 : len(line)]
+        await asyncio.sleep(0 if reading is None else 0.002)
+    typist.code.insert(0, "done\n")
+    assert reading is not None
+    await asyncio.wait_for(reading, 60)
+    assert seen == [state for i in range(lines) for state in (f"{i:05}", "")] + ["done"]
+    late.close()
+    await typist.close()
+
+
+async def test_clients_reset_in_the_middle_of_broadcasts_harm_nobody(
+    server: ServerProcess,
+) -> None:
+    """A send to a socket the client has just reset fails; the broadcast goes on to
+    everyone else, and the typist's connection stays open."""
+    raw, watcher, mine, updates = await _typist(server)
+    session_id = watcher.url.rsplit("/", 1)[-1]
+    goners = []
+    for _ in range(20):
+        goner, _ = await RawSocket.connect(server.port, f"/ws/doc/{session_id}")
+        goner.send(sync_message(SYNC_STEP1, Doc().get_state()), compress=False)
+        await goner.sync_messages(SYNC_STEP2)
+        goners.append(goner)
+    text = mine.get("code", type=Text)
+    for i, goner in enumerate(goners):
+        # The server, stopped, is sent an update and then the reset of a client's
+        # connection (a close that discards, SO_LINGER 0): once it goes on, it reads
+        # the update first and sends it to a socket that is already reset.
+        server.proc.send_signal(signal.SIGSTOP)
+        text.insert(len(text), f"{i}\n")
+        raw.writer.write(frame_bytes(sync_message(SYNC_UPDATE, updates[-1])))
+        await raw.writer.drain()
+        sock = goner.writer.get_extra_info("socket")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        goner.writer.transport.abort()
+        await asyncio.sleep(0.01)
+        server.proc.send_signal(signal.SIGCONT)
+    expected = "".join(f"{i}\n" for i in range(20))
+    await watcher.wait_text(expected)
+    text.insert(len(text), "still here\n")
+    raw.writer.write(frame_bytes(sync_message(SYNC_UPDATE, updates[-1])))
+    await watcher.wait_text(expected + "still here\n")
+    raw.close()
+    await watcher.close()
+
+
+async def test_only_asyncios_own_tcp_transport_is_written_to_directly() -> None:
+    accepted: list[asyncio.StreamWriter] = []
+    listener = await asyncio.start_server(
+        lambda reader, writer: accepted.append(writer), "127.0.0.1", 0
+    )
+    port = listener.sockets[0].getsockname()[1]
+    _, writer = await asyncio.open_connection("127.0.0.1", port)
+    sock = _own_socket(writer.transport)
+    assert sock is not None
+    assert sock.fileno() == writer.get_extra_info("socket").fileno()
+    assert _own_socket(object()) is None  # TLS, another loop: through their `write`
+    for each in [writer, *accepted]:
+        each.close()
+        await each.wait_closed()
+    listener.close()
+    await listener.wait_closed()
