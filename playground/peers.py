@@ -82,6 +82,7 @@ class Peer:
         # A view-only link: reads and shows presence, but its edits are dropped.
         self.read_only = read_only
         self.transport = transport
+        self._send_now = transport.send_now  # once for every message broadcast
         self.remote = remote
         self.path = path
         self.queue_size = queue_size
@@ -101,10 +102,10 @@ class Peer:
         self.backlog_bytes = 0
         self._pacer: asyncio.Task[None] | None = None
         # Messages waiting for the socket; the sender task runs while it is not empty
-        # or holds a message it has not finished sending.
+        # or holds a message it has not finished sending (while the peer is open, it
+        # is None only when nothing is queued or being sent).
         self._outbox: deque[bytes] = deque()
         self._sender: asyncio.Task[None] | None = None
-        self._sending = False
 
     @property
     def author(self) -> str:
@@ -203,7 +204,8 @@ class Peer:
         if self.closed:
             return
         self.sent_recently = True
-        if not self._outbox and not self._sending and self.transport.send_now(message):
+        # No sender task: nothing queued ahead of this message.
+        if self._sender is None and self._send_now(message):
             return
         if len(self._outbox) >= self.queue_size:
             self.close_soon(CLOSE_TOO_SLOW, "client too slow to keep up")
@@ -216,14 +218,11 @@ class Peer:
         try:
             while self._outbox and not self.closed:
                 message = self._outbox.popleft()
-                self._sending = True
                 try:
                     await self.transport.send(message)
                 except Exception:
                     self._end()
                     return
-                finally:
-                    self._sending = False
         finally:
             self._sender = None
 
