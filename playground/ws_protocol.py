@@ -7,12 +7,18 @@ task. The protocol puts a plain function in the scope's extensions (`SEND_NOW`) 
 writes a binary message to the socket at once when nothing is queued ahead of it and
 the transport takes more; otherwise it declines and the caller queues as before. The
 frame is serialized once for every client that negotiated the same encoding, so a
-broadcast costs one encoding (and, for a large message, one compression), not N. A
-plain frame to a connection whose asyncio transport holds nothing is written to the
-socket itself, as the transport's `write` would first try, without its checks (the
-rest of a frame the socket does not take goes through `write`); at 60 clients, with
-each client's objects out of the CPU's caches between keystrokes, that cut the time
-per further receiver from 15.6 µs and more to 11.9 µs (bench/README.md, fan-out).
+broadcast costs one encoding (and, for a large message, one compression), not N.
+
+Once `send_now` has found a connection open and asyncio's transport holding nothing,
+it writes plain frames to the socket itself, as the transport's `write` would first
+try, until anything else is written through the transport (uvicorn's writes, pings,
+the rest of a frame the socket did not take: `_WatchedTransport` sees them all) or
+websockets' parser reads something; then it checks again. So each client of a
+broadcast costs a look at this protocol object and a `send(2)`: with a keystroke
+every 30 ms, every object the path touches for a client is out of the CPU's caches
+when its turn comes. At 60 clients that took the time per further receiver from
+15.4 to 16.4 µs down to 12.7 µs; the reference server's was 12.7 to 13.4 µs in the
+same runs (bench/README.md, fan-out).
 
 Receiving. Through ASGI every message takes a queue, a task switch, and a pause and a
 resume of the socket's reading (uvicorn reads one message at a time), before the app
@@ -136,18 +142,52 @@ def _plain_frame(data: bytes) -> bytes:
 _SELECTOR_SOCKET_TRANSPORT = getattr(selector_events, "_SelectorSocketTransport", None)
 
 
-def _own_socket(transport: Any) -> socket.socket | None:
-    """The socket of asyncio's own TCP transport, for `send_now` to write to directly
-    while the transport has nothing buffered, as the transport's `write` does itself;
-    None for any other transport (TLS, another event loop), which is written through."""
-    if type(transport) is not _SELECTOR_SOCKET_TRANSPORT:
-        return None
-    sock = getattr(transport, "_sock", None)
-    if type(sock) is not socket.socket or not all(
-        hasattr(transport, name) for name in ("_buffer", "_closing", "_conn_lost")
-    ):
-        return None
-    return sock
+class _WatchedTransport:
+    """The protocol's transport, as uvicorn and this module use it: whatever is
+    written, closed or aborted through it ends the protocol's direct sends (its
+    `_direct`), which `send_now` resumes only once it has found the connection open
+    and this transport idle again. So the protocol writes to the socket itself only
+    while every byte since it last looked went out that way, and whole: never ahead
+    of anything buffered."""
+
+    __slots__ = ("_protocol", "_transport")
+
+    def __init__(self, transport: Any, protocol: Any) -> None:
+        self._transport = transport
+        self._protocol = protocol
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self._protocol._direct = None
+        self._transport.write(data)
+
+    def close(self) -> None:
+        self._protocol._direct = None
+        self._transport.close()
+
+    def abort(self) -> None:
+        self._protocol._direct = None
+        self._transport.abort()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+    def own_socket(self) -> socket.socket | None:
+        """The socket of asyncio's own TCP transport, which `write` tries first
+        itself; None for any other transport (TLS, another event loop)."""
+        transport = self._transport
+        if type(transport) is not _SELECTOR_SOCKET_TRANSPORT:
+            return None
+        sock = getattr(transport, "_sock", None)
+        if type(sock) is not socket.socket or not all(
+            hasattr(transport, name) for name in ("_buffer", "_closing", "_conn_lost")
+        ):
+            return None
+        return sock
+
+    def idle(self) -> bool:
+        """Nothing buffered, not closing (asyncio's own TCP transport only)."""
+        transport = self._transport
+        return not (transport._buffer or transport._closing or transport._conn_lost)
 
 
 class _Keepalive:
@@ -269,10 +309,13 @@ def websocket_protocol(min_bytes: int | None) -> type[WebSocketsSansIOProtocol]:
         keepalive_slot = 0
         # Whether a message arrived since the keepalive sweep's last turn here.
         heard = False
-        # Set by `_learn_frame_keys` once the handshake is complete.
-        _plain_below: int | None = None
+        # Set by `_learn_frame_keys` once the handshake is complete (-1 until then).
+        _plain_below = -1
         _long_key: object | None = None
+        # The socket of asyncio's own transport (None for any other), and the same
+        # while plain frames may be sent to it directly (see `send_now`).
         _socket: socket.socket | None = None
+        _direct: socket.socket | None = None
 
         def __init__(
             self,
@@ -290,6 +333,15 @@ def websocket_protocol(min_bytes: int | None) -> type[WebSocketsSansIOProtocol]:
                     max_size=config.ws_max_size,
                     logger=self.conn.logger,
                 )
+
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            super().connection_made(transport)
+            self._watched = _WatchedTransport(transport, self)
+            self.transport = self._watched  # type: ignore[assignment]
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._direct = None
+            super().connection_lost(exc)
 
         # -- keepalive: the shared sweep instead of uvicorn's timers per connection
 
@@ -391,6 +443,9 @@ def websocket_protocol(min_bytes: int | None) -> type[WebSocketsSansIOProtocol]:
                 data = self._receive_simple_frames(data)
                 if not data:
                     return
+            # The parser may change the connection's state (a close, an error) before
+            # uvicorn writes anything: `send_now` checks it again before sending.
+            self._direct = None
             super().data_received(data)
 
         def _receive_simple_frames(self, data: bytes) -> bytes:
@@ -471,34 +526,21 @@ def websocket_protocol(min_bytes: int | None) -> type[WebSocketsSansIOProtocol]:
             """Writes one binary message now, as uvicorn's ASGI send would once its
             turn came; False (nothing sent) if the socket is not open for messages or
             its write buffer is over the high-water mark."""
-            # The path of nearly every message a room broadcasts: a plain frame to an
-            # open connection with nothing waiting to go out, sent to the socket
-            # itself. Each client of an update costs this path once, with its objects
-            # gone from the CPU's caches since the last update; every object it does
-            # not touch saves a cache miss (see `_send_now_checked` for the rest).
-            conn = self.conn
-            plain_below = self._plain_below
-            sock = self._socket
-            if (
-                sock is not None
-                and plain_below is not None
-                and len(data) < plain_below
-                and conn.state is State.OPEN
-                and not conn.writes
-                and not conn.expect_continuation_frame
-                and not self.close_sent
-            ):
-                transport: Any = self.transport
-                # An empty buffer: nothing to go out first, and writing is not paused.
-                if not (transport._buffer or transport._closing or transport._conn_lost):
-                    frame = _shared_frame(data, _PLAIN, ())
-                    try:
-                        sent = sock.send(frame)
-                    except OSError:  # full (EAGAIN), or failed: the transport's own
-                        sent = 0  # write below meets it again and handles it its way
-                    if sent < len(frame):
-                        transport.write(frame[sent:])
-                    return True
+            # The path of nearly every message a room broadcasts: a plain frame to a
+            # socket that took everything since `_send_now_checked` last found the
+            # connection open with nothing waiting to go out. Each client of an update
+            # costs this path once, with its objects gone from the CPU's caches since
+            # the last update: it touches this object and the socket, no more.
+            sock = self._direct
+            if sock is not None and len(data) < self._plain_below:
+                frame = _shared_frame(data, _PLAIN, ())
+                try:
+                    sent = sock.send(frame)
+                except OSError:  # full (EAGAIN), or failed: the transport's own
+                    sent = 0  # write below meets it again and handles it its way
+                if sent < len(frame):
+                    self.transport.write(frame[sent:])  # and ends direct sends
+                return True
             return self._send_now_checked(data)
 
         def _send_now_checked(self, data: bytes) -> bool:
@@ -516,7 +558,7 @@ def websocket_protocol(min_bytes: int | None) -> type[WebSocketsSansIOProtocol]:
             # Called once per client for every update a room broadcasts: the frame's
             # key comes from what the handshake settled, worked out once.
             plain_below = self._plain_below
-            if plain_below is None:
+            if plain_below < 0:
                 plain_below = self._learn_frame_keys()
             key = _PLAIN if len(data) < plain_below else self._long_key
             if key is None:
@@ -528,6 +570,11 @@ def websocket_protocol(min_bytes: int | None) -> type[WebSocketsSansIOProtocol]:
                 return True
             if conn.writes:  # a pong or close websockets queued: it goes out first
                 self.transport.write(b"".join(conn.data_to_send()))
+            if key is _PLAIN and self._socket is not None and self._watched.idle():
+                # Open, nothing buffered: from here on, plain frames go to the socket
+                # until anything is written through the transport.
+                self._direct = self._socket
+                return self.send_now(data)
             self.transport.write(_shared_frame(data, key, conn.extensions))
             return True
 
@@ -536,7 +583,7 @@ def websocket_protocol(min_bytes: int | None) -> type[WebSocketsSansIOProtocol]:
             from the extensions the handshake settled: a message shorter than
             `_plain_below` goes out plain (`_PLAIN`), a longer one has `_long_key`,
             None when it depends on this connection's compression history."""
-            self._socket = _own_socket(self.transport)
+            self._socket = self._watched.own_socket()
             extensions = self.conn.extensions
             deflate = extensions[0] if len(extensions) == 1 else None
             if not extensions:

@@ -5,17 +5,22 @@ them; and the plain frames a broadcast sends."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import signal
 import socket
 import struct
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from pycrdt import Doc, Text
+from uvicorn.config import Config
+from uvicorn.server import ServerState
 from websockets.frames import Frame, Opcode
 
 from playground.protocol import SYNC_STEP1, SYNC_STEP2, SYNC_UPDATE, sync_message
-from playground.ws_protocol import _own_socket, _plain_frame
+from playground.ws_protocol import SEND_NOW, _plain_frame, _WatchedTransport, websocket_protocol
 from tests.conftest import ServerProcess
 from tests.raw_socket import RawSocket, frame_bytes
 from tests.yjs_client import PyClient
@@ -251,19 +256,90 @@ async def test_clients_reset_in_the_middle_of_broadcasts_harm_nobody(
     await watcher.close()
 
 
-async def test_only_asyncios_own_tcp_transport_is_written_to_directly() -> None:
+async def test_direct_sends_go_to_asyncios_own_transport_until_it_is_written_to() -> None:
     accepted: list[asyncio.StreamWriter] = []
     listener = await asyncio.start_server(
         lambda reader, writer: accepted.append(writer), "127.0.0.1", 0
     )
     port = listener.sockets[0].getsockname()[1]
     _, writer = await asyncio.open_connection("127.0.0.1", port)
-    sock = _own_socket(writer.transport)
+    protocol = SimpleNamespace(_direct=None)
+    watched = _WatchedTransport(writer.transport, protocol)
+    sock = watched.own_socket()
     assert sock is not None
     assert sock.fileno() == writer.get_extra_info("socket").fileno()
-    assert _own_socket(object()) is None  # TLS, another loop: through their `write`
+    assert watched.idle()
+    # TLS, another loop: always through their `write`.
+    assert _WatchedTransport(object(), protocol).own_socket() is None
+    for end in (lambda: watched.write(b"x"), watched.close):
+        protocol._direct = sock
+        end()
+        assert protocol._direct is None
+    assert not watched.idle()  # closing
     for each in [writer, *accepted]:
         each.close()
         await each.wait_closed()
     listener.close()
     await listener.wait_closed()
+
+
+async def test_no_frame_goes_to_the_socket_ahead_of_what_the_transport_holds() -> None:
+    """In-process, on the real protocol: once a send falls short, the rest waits in
+    asyncio's buffer; a client that then reads makes room in the socket before the
+    loop has flushed that buffer, and the next message must still go out after it."""
+    accepted: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()  # websocket.connect
+        await send({"type": "websocket.accept"})
+        accepted.set_result(scope["extensions"][SEND_NOW])
+        await receive()  # until the connection ends
+
+    config = Config(app, ws=websocket_protocol(None), ws_ping_interval=None, log_config=None)
+    config.load()
+    protocol = websocket_protocol(None)(config, ServerState(), {})
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        client = socket.socket()
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        client.connect(listener.getsockname())
+        server_side, _ = listener.accept()
+    server_side.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    loop = asyncio.get_running_loop()
+    await loop.connect_accepted_socket(lambda: protocol, server_side)
+    client.sendall(
+        b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    send_now = await asyncio.wait_for(accepted, 10)
+    client.setblocking(False)
+    received = bytearray()
+
+    def drain() -> None:  # the client reads what its socket holds, synchronously
+        with contextlib.suppress(BlockingIOError):
+            while chunk := client.recv(1 << 20):
+                received.extend(chunk)
+
+    drain()
+    received.clear()  # the handshake's response
+    messages = [bytes([i]) * 3000 for i in range(200)]
+    sent = 0
+    # Send until one falls short: its rest (under a frame) is in asyncio's buffer.
+    while protocol.transport.get_write_buffer_size() == 0:
+        assert send_now(messages[sent])
+        sent += 1
+    assert protocol.transport.get_write_buffer_size() < 3100
+    drain()  # room in the socket now, the buffer not yet flushed (no await since)
+    assert send_now(messages[sent])
+    sent += 1
+    for _ in range(500):
+        await asyncio.sleep(0.001)
+        drain()
+    frames = []
+    at = 0
+    while at < len(received):
+        assert received[at] == 0x82 and received[at + 1] == 126
+        size = int.from_bytes(received[at + 2 : at + 4], "big")
+        frames.append(bytes(received[at + 4 : at + 4 + size]))
+        at += 4 + size
+    assert frames == messages[:sent]
+    client.close()
