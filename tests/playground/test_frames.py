@@ -26,11 +26,14 @@ from tests.raw_socket import RawSocket, frame_bytes
 from tests.yjs_client import PyClient
 
 
-async def _typist(server: ServerProcess) -> tuple[RawSocket, PyClient, Doc[Text], list[bytes]]:
-    """A raw client synced to a new session, a watcher of it, and the raw client's own
-    copy of the document with the list its updates are recorded in."""
+async def _typist(
+    server: ServerProcess, **connect: Any
+) -> tuple[RawSocket, PyClient, Doc[Text], list[bytes]]:
+    """A raw client synced to a new session (`connect`: `RawSocket.connect`'s options),
+    a watcher of it, and the raw client's own copy of the document with the list its
+    updates are recorded in."""
     session = server.create_session(code="")
-    raw, _ = await RawSocket.connect(server.port, f"/ws/doc/{session['id']}")
+    raw, _ = await RawSocket.connect(server.port, f"/ws/doc/{session['id']}", **connect)
     raw.send(sync_message(SYNC_STEP1, Doc().get_state()), compress=False)
     _, state = await raw.sync_messages(SYNC_STEP2)
     watcher = await PyClient(server.ws_url, session["id"]).connect()
@@ -173,19 +176,8 @@ async def test_a_client_that_reads_late_gets_every_frame_whole_and_in_order(
     """A broadcast frame goes to the socket itself while the transport holds nothing;
     once a client's socket is full, the rest of that frame and every later one go
     through the transport's buffer (and the peer's queue), and arrive after it."""
-    session = server.create_session(code="")
     # Offering no compression the server knows: every frame it is sent is plain.
-    late, head = await RawSocket.connect(
-        server.port, f"/ws/doc/{session['id']}", offer="x-unknown", rcvbuf=4096
-    )
-    assert "sec-websocket-extensions" not in head.lower()
-    late.send(sync_message(SYNC_STEP1, Doc().get_state()), compress=False)
-    _, state = await late.sync_messages(SYNC_STEP2)
-    typist = await PyClient(server.ws_url, session["id"]).connect()
-    await asyncio.wait_for(typist.synced.wait(), 10)
-
-    doc: Doc[Text] = Doc()
-    doc.apply_update(state)
+    late, typist, doc, _ = await _typist(server, offer="x-unknown", rcvbuf=4096)
     text = doc.get("code", type=Text)
     # The document after each update the late client is sent: a line's number after
     # its insertion, "" after its deletion. (An update that came before one it needs
@@ -194,7 +186,8 @@ async def test_a_client_that_reads_late_gets_every_frame_whole_and_in_order(
 
     async def read_all() -> None:
         while not seen or seen[-1] != "done":
-            _, update = await late.sync_messages(SYNC_UPDATE)
+            compressed, update = await late.sync_messages(SYNC_UPDATE)
+            assert not compressed
             doc.apply_update(update)
             seen.append(str(text)[:5].strip())
 
