@@ -82,7 +82,7 @@ class Peer:
         # A view-only link: reads and shows presence, but its edits are dropped.
         self.read_only = read_only
         self.transport = transport
-        self._send_now = transport.send_now  # once for every message broadcast
+        self._send_now = transport.send_now  # looked up once, used for every message
         self.remote = remote
         self.path = path
         self.queue_size = queue_size

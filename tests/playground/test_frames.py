@@ -288,9 +288,10 @@ async def test_no_frame_goes_to_the_socket_ahead_of_what_the_transport_holds() -
         accepted.set_result(scope["extensions"][SEND_NOW])
         await receive()  # until the connection ends
 
-    config = Config(app, ws=websocket_protocol(None), ws_ping_interval=None, log_config=None)
+    protocol_class = websocket_protocol(None)
+    config = Config(app, ws=protocol_class, ws_ping_interval=None, log_config=None)
     config.load()
-    protocol = websocket_protocol(None)(config, ServerState(), {})
+    protocol = protocol_class(config, ServerState(), {})
     with socket.create_server(("127.0.0.1", 0)) as listener:
         client = socket.socket()
         client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
