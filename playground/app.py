@@ -34,6 +34,7 @@ from .access import Access
 from .errors import PlaygroundError
 from .http import http_exception_handler, playground_error_handler, unexpected_error_handler
 from .limits import ConnectionCounter, RunLimits
+from .loop_watch import LoopWatch
 from .middleware import RequestIdMiddleware
 from .room_registry import RoomRegistry
 from .run_channel import RunHub
@@ -119,6 +120,7 @@ def create_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as stack:
+            app.state.loop_watch = await stack.enter_async_context(LoopWatch())
             store = await stack.enter_async_context(
                 Store(settings.db, snapshot_every=settings.snapshot_every)
             )

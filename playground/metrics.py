@@ -176,6 +176,26 @@ async def metrics(request: Request) -> Response:
                 [("_sum", stats.start_seconds_sum), ("_count", stats.start_count)],
             ),
         ]
+    watch = state.loop_watch
+    parts += [
+        _metric(
+            "playground_event_loop_lag_seconds",
+            "histogram",
+            f"How late a timer due every {watch.interval:g} s ran: time the event loop "
+            "was kept from every connection.",
+            watch.lag.samples(),
+        ),
+        _metric(
+            "playground_gc_pause_seconds",
+            "histogram",
+            "Garbage collections by generation, each timed; every one stops the loop.",
+            [
+                sample
+                for generation, pauses in sorted(watch.gc_pauses.items())
+                for sample in pauses.samples(f'generation="{generation}"')
+            ],
+        ),
+    ]
     parts += _process()
     return PlainTextResponse("\n".join(parts) + "\n", media_type="text/plain; version=0.0.4")
 
