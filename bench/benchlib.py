@@ -272,6 +272,36 @@ def metric(base_url: str, name: str) -> float | None:
     return metrics(base_url).get(name)
 
 
+LAG = "playground_event_loop_lag_seconds"
+FULL_GC = 'playground_gc_pause_seconds{generation="2"}'
+
+
+def loop_pauses(before: dict[str, float], after: dict[str, float]) -> str:
+    """What the server's event loop went through between two scrapes of /metrics: its
+    timer's wake-ups late by more than 10 and 50 ms, the smallest bound holding every
+    wake-up, and the full garbage collections with their total pause."""
+
+    def delta(key: str) -> float:
+        return after.get(key, 0.0) - before.get(key, 0.0)
+
+    wakeups = delta(LAG + "_count")
+    bounds = sorted(
+        (float(key.split('le="')[1].rstrip('"}')), delta(key))
+        for key in after
+        if key.startswith(LAG + "_bucket") and "+Inf" not in key
+    )
+    if not bounds:
+        return "no loop figures in /metrics"
+    within = dict(bounds)
+    worst = next((f"<= {b * 1e3:g} ms" for b, n in bounds if n == wakeups), "over 2.5 s")
+    full = delta(FULL_GC.replace("{", "_count{"))
+    pause = delta(FULL_GC.replace("{", "_sum{")) * 1e3
+    return (
+        f"late > 10 ms {wakeups - within[0.01]:.0f}, > 50 ms {wakeups - within[0.05]:.0f} "
+        f"of {wakeups:.0f}, worst {worst}; full collections {full:.0f} ({pause:.0f} ms)"
+    )
+
+
 # -- Node workers (bench/clients.mjs) -------------------------------------------------
 
 

@@ -62,7 +62,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 NODE = ROOT / "tests" / "node"
 sys.path.insert(0, str(ROOT))
-from benchlib import cpu_times, start_reference, stolen_share  # noqa: E402
+from benchlib import cpu_times, loop_pauses, metrics, start_reference, stolen_share  # noqa: E402
 from wire import Tap, turnaround  # noqa: E402
 
 from tests.conftest import ServerProcess  # noqa: E402
@@ -254,15 +254,17 @@ def main() -> None:
                 print(f"servers warmed: {args.server_warmup} updates to {n} clients each")
             for n in args.sizes:
                 results: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
-                stolen = []
+                stolen, loops = [], []
                 for repeat in range(args.repeats):
                     # Rotate the order so no server always runs on a warmer machine.
                     shift = repeat % len(names)
                     before = cpu_times()
                     for name in names[shift:] + names[:shift]:
+                        room = new_room(name)
+                        scraped = metrics(ours.url) if name == "playground" else {}
                         results[name].append(
                             drive(
-                                *new_room(name),
+                                *room,
                                 n,
                                 args.updates,
                                 args.interval_ms,
@@ -271,10 +273,13 @@ def main() -> None:
                                 args.wire,
                             )
                         )
+                        if name == "playground":
+                            loops.append(loop_pauses(scraped, metrics(ours.url)))
                     stolen.append(stolen_share(before, cpu_times()))
                 report(n, results, "latencies_ms", "")
                 if args.wire:
                     report(n, results, "wire_ms", "server's own, on the wire: ")
+                    further: dict[str, float] = {}
                     for name, runs in results.items():
                         first, last = ([x for r in runs for x in r[k]] for k in WIRE_ENDS)
                         updates = sum(r["wire_updates"] for r in runs)
@@ -286,6 +291,20 @@ def main() -> None:
                             f"{percentile(last, 0.99):.2f} ms; {updates} updates seen on the "
                             f"wire, {compressed} compressed"
                         )
+                        further[name] = (
+                            (percentile(last, 0.5) - percentile(first, 0.5)) / max(n - 1, 1) * 1e3
+                        )
+                    print(
+                        f"{n:>4} each further receiver (last - first, p50, / {n - 1}): "
+                        + ", ".join(f"{name} {us:.1f} us" for name, us in further.items())
+                        + "".join(
+                            f"; {name}/reference {us / max(further['reference'], 1e-9):.2f}x"
+                            for name, us in further.items()
+                            if name != "reference"
+                        )
+                    )
+                for repeat, summary in enumerate(loops, 1):
+                    print(f"{n:>4} playground's event loop, repeat {repeat}: {summary}")
                 print(
                     f"{n:>4} CPU stolen by the host in each repeat: "
                     + " ".join(f"{x:.1%}" for x in stolen)
