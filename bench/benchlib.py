@@ -273,32 +273,41 @@ def metric(base_url: str, name: str) -> float | None:
 
 
 LAG = "playground_event_loop_lag_seconds"
-FULL_GC = 'playground_gc_pause_seconds{generation="2"}'
+GC = "playground_gc_pause_seconds"
+FULL = 'generation="2"'
 
 
 def loop_pauses(before: dict[str, float], after: dict[str, float]) -> str:
     """What the server's event loop went through between two scrapes of /metrics: its
-    timer's wake-ups late by more than 10 and 50 ms, the smallest bound holding every
-    wake-up, and the full garbage collections with their total pause."""
+    timer's wake-ups late by more than 10 and 50 ms, the full garbage collections with
+    their total pause, and for each the smallest histogram bound that held them all."""
 
     def delta(key: str) -> float:
         return after.get(key, 0.0) - before.get(key, 0.0)
 
-    wakeups = delta(LAG + "_count")
-    bounds = sorted(
-        (float(key.split('le="')[1].rstrip('"}')), delta(key))
-        for key in after
-        if key.startswith(LAG + "_bucket") and "+Inf" not in key
-    )
-    if not bounds:
+    def worst(name: str, labels: str) -> tuple[float, dict[float, float], str]:
+        """The count, the count at or under each bound, and the smallest bound that
+        holds every one, of histogram `name` between the scrapes."""
+        count = delta(f"{name}_count{{{labels}}}" if labels else f"{name}_count")
+        head = f"{name}_bucket{{{labels + ',' if labels else ''}le="
+        within = {
+            float(key[len(head) :].strip('"}')): delta(key)
+            for key in after
+            if key.startswith(head) and "+Inf" not in key
+        }
+        bound = next((b for b, n in sorted(within.items()) if n == count), None)
+        shown = "none" if not count else f"<= {bound * 1e3:g} ms" if bound else "> 2.5 s"
+        return count, within, shown
+
+    wakeups, within, lag = worst(LAG, "")
+    if not within:
         return "no loop figures in /metrics"
-    within = dict(bounds)
-    worst = next((f"<= {b * 1e3:g} ms" for b, n in bounds if n == wakeups), "over 2.5 s")
-    full = delta(FULL_GC.replace("{", "_count{"))
-    pause = delta(FULL_GC.replace("{", "_sum{")) * 1e3
+    full, _, longest = worst(GC, FULL)
+    pause = delta(f"{GC}_sum{{{FULL}}}") * 1e3
     return (
-        f"late > 10 ms {wakeups - within[0.01]:.0f}, > 50 ms {wakeups - within[0.05]:.0f} "
-        f"of {wakeups:.0f}, worst {worst}; full collections {full:.0f} ({pause:.0f} ms)"
+        f"late > 10 ms {wakeups - within[0.01]:.0f}, > 50 ms {wakeups - within[0.05]:.0f}"
+        f" of {wakeups:.0f} wake-ups (worst {lag}); full collections {full:.0f},"
+        f" {pause:.0f} ms in all (longest {longest})"
     )
 
 

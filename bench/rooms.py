@@ -34,6 +34,7 @@ from benchlib import (
     hist_percentiles,
     load_average,
     log_problems,
+    loop_pauses,
     merge_hist,
     metric,
     metrics,
@@ -118,6 +119,7 @@ def drive(
         "rss_idle": rss_idle,
         "rss_connected": rss_connected,
         "rss_peak": rss_peak,
+        "loop": loop_pauses(m0, m1) if base_url else "",
         "store": {
             k: m1[k] - m0.get(k, 0)
             for k in m1
@@ -287,6 +289,7 @@ def main() -> None:
                     f" mean {copying / max(copies, 1) * 1000:.2f} ms each; the store busy"
                     f" {(busy + copying) / wall * 100:.0f}% of the time"
                 )
+            print(f"playground's event loop while typing: {results['playground']['loop']}")
             per_room_after_restart(ours, sessions, args.idle_s)
             print_problems(log_problems(ours), f"server log ({save_log(ours, 'rooms')})")
         finally:
