@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import signal
 import sys
@@ -42,6 +43,11 @@ def serve(settings: Settings) -> int:
 
     logs.configure(settings.log_level)
     server = make_server(settings)
+    # Everything imported and built so far lives as long as the process: moved out of
+    # the collector's sight, it is no longer walked by each full collection, which
+    # stops every connection while it runs (~45,000 objects, ~10 ms of each one).
+    gc.collect()
+    gc.freeze()
     asyncio.run(server.serve())
     return 0 if server.started else 1
 
