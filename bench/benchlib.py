@@ -334,7 +334,10 @@ class Worker:
         join_gap_ms: float = 2.0,
         max_chars: int = 0,
         typing: str = "prepend",
+        nice: int = 0,
     ) -> Worker:
+        """`nice` above 0 lowers the workers' CPU priority below the servers' (see
+        bench/rooms.py's `--clients-nice`)."""
         config = {
             "ws": ws_base,
             "rooms": rooms,
@@ -346,7 +349,12 @@ class Worker:
             "typing": typing,
         }
         proc = subprocess.Popen(
-            ["node", str(BENCH / "clients.mjs"), json.dumps(config)],
+            [
+                *(["nice", "-n", str(nice)] if nice else []),
+                "node",
+                str(BENCH / "clients.mjs"),
+                json.dumps(config),
+            ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
