@@ -7,9 +7,11 @@ ratios playground / reference and each repeat's own p99 ratio (the spread).
 
 A p99 over N clients is set by the slowest one update in a hundred (one slow update
 delays all N samples), so it takes a few hundred updates per run to steady it. Each run
-first types `--warmup` updates timed apart: the load driver's own JIT and first
-collections slow its first few dozen updates against either server; the figures with
-them included are printed too.
+first types `--warmup` updates timed apart: the load driver is a new Node process each
+run, and its JIT and first collections slow its first ~100 updates against either
+server, the same updates by index whichever server sent them (up to ~140 in a trace of
+its slowest updates). With 50 of warm-up those set the p99 by the clients; 300 leave
+the measured updates past them. The figures with them included are printed too.
 
 The reference server is a Node process whose JIT warms over its first few thousand
 messages: left cold, it is slower in the first repeats than in the last. Before timing,
@@ -41,7 +43,7 @@ clients, so its ratio to the reference is how far under the reference this drive
 this machine, can show any server to be.
 
     .venv/bin/python bench/fanout.py [--sizes 20 60] [--repeats 5] [--updates 300]
-        [--warmup 50] [--server-warmup 6000] [--pin | --no-pin] [--no-driver-heap] [--floor]
+        [--warmup 300] [--server-warmup 6000] [--pin | --no-pin] [--no-driver-heap] [--floor]
 """
 
 from __future__ import annotations
@@ -186,7 +188,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--updates", type=int, default=300)
     parser.add_argument("--interval-ms", type=int, default=30)
-    parser.add_argument("--warmup", type=int, default=50, help="updates typed before timing")
+    parser.add_argument("--warmup", type=int, default=300, help="updates typed before timing")
     parser.add_argument(
         "--server-warmup",
         type=int,
