@@ -70,10 +70,6 @@ class LoopWatch:
         self._task: asyncio.Task[None] | None = None
         self._gc_started: float | None = None
 
-    @property
-    def started(self) -> bool:
-        return self._task is not None
-
     async def __aenter__(self) -> LoopWatch:
         if self._task is not None:
             raise RuntimeError("LoopWatch already started")
