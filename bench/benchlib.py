@@ -277,10 +277,12 @@ GC = "playground_gc_pause_seconds"
 FULL = 'generation="2"'
 
 
-def loop_pauses(before: dict[str, float], after: dict[str, float]) -> str:
+def loop_figures(before: dict[str, float], after: dict[str, float]) -> dict[str, Any] | None:
     """What the server's event loop went through between two scrapes of /metrics: its
-    timer's wake-ups late by more than 10 and 50 ms, the full garbage collections with
-    their total pause, and for each the smallest histogram bound that held them all."""
+    timer's wake-ups (`wakeups`) and those late by more than 10 and 50 ms (`late_10`,
+    `late_50`), the smallest histogram bound holding them all (`worst`), and the full
+    garbage collections (`full`), their total pause in ms (`full_ms`) and the bound
+    holding the longest (`longest`). None when /metrics has no loop figures."""
 
     def delta(key: str) -> float:
         return after.get(key, 0.0) - before.get(key, 0.0)
@@ -301,13 +303,28 @@ def loop_pauses(before: dict[str, float], after: dict[str, float]) -> str:
 
     wakeups, within, lag = worst(LAG, "")
     if not within:
-        return "no loop figures in /metrics"
+        return None
     full, _, longest = worst(GC, FULL)
-    pause = delta(f"{GC}_sum{{{FULL}}}") * 1e3
+    return {
+        "wakeups": wakeups,
+        "late_10": wakeups - within[0.01],
+        "late_50": wakeups - within[0.05],
+        "worst": lag,
+        "full": full,
+        "full_ms": delta(f"{GC}_sum{{{FULL}}}") * 1e3,
+        "longest": longest,
+    }
+
+
+def loop_pauses(before: dict[str, float], after: dict[str, float]) -> str:
+    """`loop_figures` in one line."""
+    f = loop_figures(before, after)
+    if f is None:
+        return "no loop figures in /metrics"
     return (
-        f"late > 10 ms {wakeups - within[0.01]:.0f}, > 50 ms {wakeups - within[0.05]:.0f}"
-        f" of {wakeups:.0f} wake-ups (worst {lag}); full collections {full:.0f},"
-        f" {pause:.0f} ms in all (longest {longest})"
+        f"late > 10 ms {f['late_10']:.0f}, > 50 ms {f['late_50']:.0f}"
+        f" of {f['wakeups']:.0f} wake-ups (worst {f['worst']}); full collections"
+        f" {f['full']:.0f}, {f['full_ms']:.0f} ms in all (longest {f['longest']})"
     )
 
 

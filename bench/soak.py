@@ -17,7 +17,14 @@ Samples the server's RSS every 5 s. Afterwards: RSS over time (the slope over th
 second half: flat?), the first and last typing windows (baseline: the first), the CPU
 the server and the typing clients took in each window, runs by status, containers the
 server leaves behind after a clean stop (`docker ps -a` by the server's pid label), and
-the warnings/errors in its log.
+the warnings/errors in its log, and per window what the server's event loop went
+through (its timer's wake-ups late by more than 50 ms, full garbage collections; from
+/metrics).
+
+The Node clients share this machine's two cores with the server; they run at nice 10 by
+default (`--clients-nice`, as in bench/rooms.py), so the server takes a core first, as
+it would if its clients were elsewhere, and the typing figures are the server's. The
+Docker daemons serving the runs keep their own priority.
 
     .venv/bin/python bench/soak.py                 # 2 minutes
     .venv/bin/python bench/soak.py --minutes 10    # the issue's figure
@@ -38,6 +45,7 @@ from typing import Any
 
 import websockets
 from benchlib import (
+    GC,
     Sampler,
     Worker,
     cpu_seconds,
@@ -45,6 +53,7 @@ from benchlib import (
     hist_percentiles,
     load_average,
     log_problems,
+    loop_figures,
     merge_hist,
     metrics,
     mib,
@@ -79,11 +88,11 @@ async def run_loop(ws_url: str, session_id: str, deadline: float, out: dict[str,
             await asyncio.sleep(0.5)
 
 
-def churn(ws_base: str, rooms: list[str], deadline: float, out: dict[str, int]) -> None:
+def churn(ws_base: str, rooms: list[str], deadline: float, out: dict[str, int], nice: int) -> None:
     groups = split(rooms, 3)
     i = 0
     while time.monotonic() < deadline:
-        worker = Worker.start(ws_base, groups[i % len(groups)], 2, join_gap_ms=0)
+        worker = Worker.start(ws_base, groups[i % len(groups)], 2, join_gap_ms=0, nice=nice)
         try:
             ready = worker.wait_for("ready", 60)
             out["joins"] += ready["clients"]
@@ -106,6 +115,7 @@ def start_typists(ws_base: str, rooms: list[str], args: argparse.Namespace) -> W
         duration_s=args.window,
         max_chars=args.max_doc_chars,
         typing=args.typing,
+        nice=args.clients_nice,
     )
 
 
@@ -115,17 +125,21 @@ def typing_windows(
     window_s: float,
     server_pid: int,
     after_each: Callable[[], None] | None = None,
+    base_url: str | None = None,
 ) -> list[dict[str, Any]]:
     """The typing windows until `deadline`, each with the CPU (cores) the server and the
-    typing clients took during it: which side slows down when latency drifts."""
+    typing clients took during it (which side slows down when latency drifts) and, given
+    the playground's `base_url`, what its event loop went through (`loop_figures`)."""
     windows = []
     while time.monotonic() + window_s < deadline:
+        m0 = metrics(base_url) if base_url else {}
         t0, server0, clients0 = time.monotonic(), cpu_seconds(server_pid), worker.cpu()
         worker.command("start")
         window = worker.wait_for("done", window_s + 60)
         wall = time.monotonic() - t0
         window["server_cpu"] = (cpu_seconds(server_pid) - server0) / wall
         window["client_cpu"] = (worker.cpu() - clients0) / wall
+        window["loop"] = loop_figures(m0, metrics(base_url)) if base_url else None
         windows.append(window)
         if after_each is not None:
             after_each()
@@ -213,18 +227,24 @@ async def main_async(args: argparse.Namespace) -> None:
         churned = {"joins": 0, "not_synced": 0}
         try:
             with Sampler(pid, 5.0) as sampler:
-                idle = Worker.start(ws_doc, idle_rooms, 10)
+                idle = Worker.start(ws_doc, idle_rooms, 10, nice=args.clients_nice)
                 typing = start_typists(ws_doc, typing_rooms, args)
                 workers += [idle, typing]
                 idle.wait_for("ready", 120)
                 typing.wait_for("ready", 120)
                 deadline = time.monotonic() + args.minutes * 60
                 tasks = [
-                    asyncio.to_thread(typing_windows, typing, deadline, args.window, pid),
+                    asyncio.to_thread(
+                        typing_windows, typing, deadline, args.window, pid, None, server.url
+                    ),
                     *(run_loop(server.ws_url, s, deadline, runs) for s in run_sessions),
                 ]
                 if churn_rooms:
-                    tasks.append(asyncio.to_thread(churn, ws_doc, churn_rooms, deadline, churned))
+                    tasks.append(
+                        asyncio.to_thread(
+                            churn, ws_doc, churn_rooms, deadline, churned, args.clients_nice
+                        )
+                    )
                 results = await asyncio.gather(*tasks, return_exceptions=True)
                 idle.command("stats")
                 idle_stats = idle.wait_for("stats", 30)
@@ -249,7 +269,8 @@ async def main_async(args: argparse.Namespace) -> None:
     print(
         f"{args.minutes:g} min: {args.rooms} typing rooms x 5, {args.idle} idle connections,"
         f" churn over {args.churn_rooms} rooms, {args.run_sessions} sessions running;"
-        f" typed documents trimmed past {args.max_doc_chars or 'never'} chars"
+        f" typed documents trimmed past {args.max_doc_chars or 'never'} chars;"
+        f" clients at nice {args.clients_nice}"
     )
     print(
         "RSS (MiB) every ~30 s: "
@@ -275,6 +296,17 @@ async def main_async(args: argparse.Namespace) -> None:
             print(
                 f"{label} CPU per window (% of a core): "
                 + " ".join(f"{w[key] * 100:.0f}" for w in windows)
+            )
+        loops = [w["loop"] for w in windows if w.get("loop")]
+        if loops:
+            print(
+                "server loop per window, wake-ups late > 50 ms: "
+                + " ".join(f"{f['late_50']:.0f}" for f in loops)
+                + f" (> 10 ms: {sum(f['late_10'] for f in loops):.0f} in all)"
+            )
+            print(
+                "full collections per window (ms in all): "
+                + " ".join(f"{f['full']:.0f} ({f['full_ms']:.0f})" for f in loops)
             )
         print(
             "socket closes per window: "
@@ -302,6 +334,12 @@ async def main_async(args: argparse.Namespace) -> None:
     print(f"churn: {churned['joins']} joins, {churned['not_synced']} not synced;"
           f" rooms unloaded {m.get('playground_rooms_unloaded_total', 0):.0f}")  # fmt: skip
     print(f"runs: {runs}")
+    gen = [(m.get(f'{GC}_count{{generation="{g}"}}', 0), m.get(f'{GC}_sum{{generation="{g}"}}', 0))
+           for g in range(3)]  # fmt: skip
+    print(
+        "server's garbage collections over the run, by generation: "
+        + ", ".join(f"{g}: {n:.0f} ({total * 1e3:.0f} ms)" for g, (n, total) in enumerate(gen))
+    )
     print(f"task failures: {[repr(f) for f in failures]}")
     print(f"server exit code {code}; containers left behind: {len(left_over)} {left_over[:5]}")
     print_problems(problems, f"server log ({log_path})")
@@ -326,6 +364,13 @@ def main() -> None:
         choices=("forward", "prepend"),
         default="forward",
         help="where each client types: after its own last keystroke, or at the start",
+    )
+    parser.add_argument(
+        "--clients-nice",
+        type=int,
+        default=10,
+        help="the Node clients' niceness: above 0 the server runs first when both want a "
+        "core, as when its clients are on other machines (0: equal shares)",
     )
     parser.add_argument(
         "--reference",
