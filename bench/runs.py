@@ -7,7 +7,11 @@ run of nearly every session the whole time. Prints whether every run finished (n
 lost, statuses), throughput in runs/s against a baseline of one session running alone
 in the same run, the queue's fairness (runs completed per session as the bench goes
 on; Jain's index, 1.0 = perfectly even), and the editing latency of five stock clients
-typing in another room meanwhile, against the same typing before any run (baseline).
+typing in another room meanwhile, against the same typing before any run (baseline),
+with what the server's event loop went through in each (from /metrics: its timer's
+wake-ups late by more than 10 and 50 ms, full garbage collections). The typing clients
+run at nice 10 (`--clients-nice`, as in bench/rooms.py): the server takes a core first,
+as it would if its clients were elsewhere; the Docker daemons keep their own priority.
 
 The per-session and per-address run limits are turned off for the bench
 (`PLAYGROUND_LIMIT_RUNS_PER_MINUTE=0`, `..._PER_IP=0`): every socket comes from
@@ -35,7 +39,9 @@ from benchlib import (
     hist_percentiles,
     load_average,
     log_problems,
+    loop_pauses,
     merge_hist,
+    metrics,
     pct,
     print_problems,
     revision,
@@ -125,9 +131,9 @@ def docker_cpu() -> float:
 class Typing:
     """Five stock clients typing in one room, measured in windows."""
 
-    def __init__(self, ws_base: str, room: str, window_s: float) -> None:
+    def __init__(self, ws_base: str, room: str, window_s: float, nice: int) -> None:
         self.window_s = window_s
-        self.worker = Worker.start(ws_base, [room], 5, rate=2.0, duration_s=window_s)
+        self.worker = Worker.start(ws_base, [room], 5, rate=2.0, duration_s=window_s, nice=nice)
         self.worker.wait_for("ready", 60)
 
     def window(self) -> dict[str, Any]:
@@ -162,17 +168,19 @@ async def main_async(args: argparse.Namespace) -> None:
             sessions = create_sessions(server.url, args.sessions + 1, code=CODE)
             alone, sessions = sessions[0], sessions[1:]
             edit_room = create_sessions(server.url, 1, code="")[0]
-            typing = Typing(server.ws_url + "/ws/doc", edit_room, args.window)
+            typing = Typing(server.ws_url + "/ws/doc", edit_room, args.window, args.clients_nice)
 
             # Baselines: typing with no run anywhere, then one session running alone.
+            m0 = metrics(server.url)
             base_windows = [await asyncio.to_thread(typing.window) for _ in range(2)]
+            base_loop = loop_pauses(m0, metrics(server.url))
             alone_log, alone_errors, alone_wall = await run_all(
                 server.ws_url, [alone], args.alone_runs
             )
             alone_rate = len(alone_log) / alone_wall
 
             # The load: every session at once, typing windows alongside until it ends.
-            cpu0, dcpu0 = cpu_seconds(pid), docker_cpu()
+            m0, cpu0, dcpu0 = metrics(server.url), cpu_seconds(pid), docker_cpu()
             load = asyncio.create_task(run_all(server.ws_url, sessions, args.runs))
             load_windows = []
             while not load.done():
@@ -180,6 +188,7 @@ async def main_async(args: argparse.Namespace) -> None:
             log, errors, wall = await load
             server_cpu = (cpu_seconds(pid) - cpu0) / wall
             dock_cpu = (docker_cpu() - dcpu0) / wall
+            load_loop = loop_pauses(m0, metrics(server.url))
         finally:
             if typing is not None:
                 typing.close()
@@ -237,6 +246,8 @@ async def main_async(args: argparse.Namespace) -> None:
         f" p99 {l99:.1f} ms ({ln} deliveries, {lmiss} missing); ratio p50 {l50 / b50:.2f}x"
         f" p99 {l99 / b99:.2f}x"
     )
+    print(f"server loop without runs: {base_loop}")
+    print(f"server loop during runs: {load_loop}")
     print(f"errors: {len(errors) + len(alone_errors)} {sorted(set(errors + alone_errors))[:5]}")
     print_problems(problems, f"server exit code {code}; log ({log_path})")
 
@@ -248,6 +259,12 @@ def main() -> None:
     parser.add_argument("--alone-runs", type=int, default=10, help="baseline: runs of one session")
     parser.add_argument("--pool-size", type=int, default=1, help="PLAYGROUND_POOL_SIZE")
     parser.add_argument("--window", type=float, default=10.0, help="seconds per typing window")
+    parser.add_argument(
+        "--clients-nice",
+        type=int,
+        default=10,
+        help="the typing clients' niceness (0: equal shares with the server)",
+    )
     args = parser.parse_args()
     print(f"revision {revision()}; load average at start {load_average()}")
     asyncio.run(main_async(args))
