@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -19,6 +20,24 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_DIR = ROOT / "tests" / "node"
+
+
+@contextlib.asynccontextmanager
+async def in_process_server(settings: Any) -> AsyncIterator[Any]:
+    """The server (`playground.cli.make_server(settings)`, a uvicorn.Server) on this
+    test's event loop, started; stopped as SIGTERM would."""
+    from playground.cli import make_server
+
+    server = make_server(settings)
+    serving = asyncio.create_task(server.serve())
+    while not server.started:  # uvicorn offers no event to wait on
+        assert not serving.done(), "the server did not start"
+        await asyncio.sleep(0.01)
+    try:
+        yield server
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(serving, 20)
 
 
 def free_port() -> int:

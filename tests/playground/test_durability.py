@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import fcntl
 import socket
 import struct
 import termios
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 from pycrdt import Doc, Text, TransactionEvent
 
-from playground.cli import make_server
 from playground.protocol import SYNC_STEP1, SYNC_STEP2, SYNC_UPDATE, sync_message
 from playground.settings import Settings
-from tests.conftest import NodeClient, ServerProcess, free_port, start_client
+from tests.conftest import NodeClient, ServerProcess, free_port, in_process_server, start_client
 from tests.raw_socket import RawSocket
 from tests.yjs_client import PyClient
 
@@ -121,21 +117,6 @@ async def test_sigterm_with_clients_connected_flushes_and_exits_0(
     assert stored_code(server, session["id"]) == expected
 
 
-@contextlib.asynccontextmanager
-async def _in_process(settings: Settings) -> AsyncIterator[uvicorn.Server]:
-    """The server on this test's event loop, started; stopped as SIGTERM would."""
-    server = make_server(settings)
-    serving = asyncio.create_task(server.serve())
-    while not server.started:  # uvicorn offers no event to wait on
-        assert not serving.done(), "the server did not start"
-        await asyncio.sleep(0.01)
-    try:
-        yield server
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(serving, 20)
-
-
 def _unread_bytes(sock: Any) -> int:
     """Bytes waiting in `sock`'s receive buffer."""
     return struct.unpack("i", fcntl.ioctl(sock.fileno(), termios.FIONREAD, b"\0\0\0\0"))[0]
@@ -155,7 +136,7 @@ async def test_shutdown_stores_updates_that_arrived_but_were_not_read_yet(
         ws_ping_interval_s=0,  # this client answers no pings
         log_level="error",
     )
-    async with _in_process(settings) as server:
+    async with in_process_server(settings) as server:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.port}") as http:
             created = await http.post("/api/sessions", json={"language": "python", "code": ""})
         session_id = created.json()["id"]
@@ -195,7 +176,7 @@ async def test_shutdown_stores_updates_that_arrived_but_were_not_read_yet(
     raw.close()
 
     base_url = f"http://127.0.0.1:{settings.port}"
-    async with _in_process(settings), httpx.AsyncClient(base_url=base_url) as http:
+    async with in_process_server(settings), httpx.AsyncClient(base_url=base_url) as http:
         detail = (await http.get(f"/api/sessions/{session_id}")).json()
     assert detail["code"] == str(code)
 
