@@ -15,6 +15,7 @@ import uvicorn
 
 from . import logs
 from .settings import Settings
+from .transports import free_closed_transports
 from .ws_protocol import websocket_protocol
 
 log = logging.getLogger("playground")
@@ -55,6 +56,8 @@ def serve(settings: Settings) -> int:
 def make_server(settings: Settings) -> uvicorn.Server:
     """The app on uvicorn with the playground's WebSocket protocol, not yet started."""
     from .app import create_app
+
+    free_closed_transports()
 
     config = uvicorn.Config(
         create_app(settings),

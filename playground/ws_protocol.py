@@ -354,12 +354,13 @@ def websocket_protocol(min_bytes: int | None) -> type[WebSocketsSansIOProtocol]:
             """Once the connection is gone and the app has been told, drops the
             references that lead back to this protocol: its `send_now` and
             `receive_into` in the scope, the app's receiver (the peer holds this
-            protocol's `send_now`), its push queue, its watched transport, websockets'
-            parser (a generator holding its protocol) and asyncio's transport's bound
-            read callback. Without that each ended connection was ~50 objects of
-            cyclic garbage, freed only by the collector; soon promoted to the oldest
-            generation, they are what sets off a full collection, which stops every
-            room while it runs. Now reference counting frees them as the app lets go."""
+            protocol's `send_now`), its push queue, its watched transport, and
+            websockets' parser (a generator holding its protocol); for asyncio's
+            transport see `transports.free_closed_transports`. Without that each ended
+            connection was ~50 objects of cyclic garbage, freed only by the collector;
+            soon promoted to the oldest generation, they are what sets off a full
+            collection, which stops every room while it runs. Now reference counting
+            frees them as the app lets go."""
             # An app that has not switched to push may still: `receive_into` then
             # hands it the disconnect waiting in uvicorn's queue, and comes back here.
             self._receiver = _ignore
@@ -370,11 +371,6 @@ def websocket_protocol(min_bytes: int | None) -> type[WebSocketsSansIOProtocol]:
                 extensions.pop(SEND_NOW, None)
                 extensions.pop(RECEIVE_INTO, None)
             self._watched._protocol = _GONE
-            transport = self._watched._transport
-            if type(transport) is _SELECTOR_SOCKET_TRANSPORT and hasattr(
-                transport, "_read_ready_cb"
-            ):
-                transport._read_ready_cb = None  # its reader is removed already
             self.conn.parser.close()
 
         # -- keepalive: the shared sweep instead of uvicorn's timers per connection

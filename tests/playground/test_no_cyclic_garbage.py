@@ -20,6 +20,7 @@ import websockets
 from playground.peers import Peer
 from playground.rooms import DocRoom
 from playground.settings import Settings
+from playground.transports import free_closed_transports
 from tests.conftest import free_port, in_process_server
 from tests.yjs_client import PyClient
 
@@ -117,3 +118,32 @@ async def test_ended_connections_and_unloaded_rooms_leave_no_cyclic_garbage(
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
             detail = await http.get(f"/api/sessions/{session}")
         assert detail.json()["code"] == "print('hi')\n"
+
+
+async def test_closed_asyncio_connections_are_freed_without_the_collector(
+    collector_off: None,
+) -> None:
+    """What aiodocker's connections to the Docker daemon rely on (see
+    `playground.transports`): a TCP connection closed by either end."""
+    free_closed_transports()
+    made = Made()
+    loop = asyncio.get_running_loop()
+
+    class ClosesAtOnce(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            made.add("accepted transport", transport)
+            transport.close()
+
+    listener = await loop.create_server(ClosesAtOnce, "127.0.0.1", 0)
+    port = listener.sockets[0].getsockname()[1]
+    for _ in range(3):
+        transport, _protocol = await loop.create_connection(asyncio.Protocol, "127.0.0.1", port)
+        made.add("connecting transport", transport)
+        transport.close()
+        del transport, _protocol
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(made.freed.wait(), 10)
+    assert len(made.refs) == 6
+    assert not made.alive(), f"still held after 10 s, the collector off: {made.alive()}"
+    listener.close()
+    await listener.wait_closed()
