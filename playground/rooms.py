@@ -129,6 +129,8 @@ class DocRoom(YRoom):
         self._idle.set()
         self._author: str | None = None
         self._origin: Peer | None = None
+        # The update of the last transaction the document emitted.
+        self._emitted: bytes | None = None
         # Client updates applied but held by the CRDT: they depend on changes the server
         # does not have, stay invisible, and join the document when those arrive. The
         # size check counts them.
@@ -204,6 +206,7 @@ class DocRoom(YRoom):
     def _capture(self, event: TransactionEvent) -> None:
         self._code_bytes = None
         self._changed_at = time.monotonic()
+        self._emitted = event.update
         item = _Pending(event.update, self._author, self._origin)
         if not self._store_now(item):
             self._enqueue(item)
@@ -441,6 +444,7 @@ class DocRoom(YRoom):
                     )
         self._author, self._origin = peer.author, peer
         self._code_bound = None
+        self._emitted = None
         try:
             self.ydoc.apply_update(update)
         except Exception as exc:
@@ -451,7 +455,13 @@ class DocRoom(YRoom):
         # again with every update while they wait; an overestimate only costs an exact
         # measurement.)
         self._code_bound = bound + len(update) + held
-        self._track_held(update)
+        # What the transaction emitted is exactly what it integrated: when that is the
+        # client's update byte for byte, none of it is held (491 of 501 updates from a
+        # Yjs client in a mixed trace), and `_track_held`'s state vector and decoding
+        # (~6 µs a keystroke, against ~10 µs to apply it) can be skipped.
+        if self._held or self._emitted != update:
+            self._track_held(update)
+        self._emitted = None
 
     def _track_held(self, update: bytes) -> None:
         """Notes whether `update`, just applied, is held, and forgets the held updates
