@@ -295,7 +295,7 @@ class DocRoom(YRoom):
         when a room unloads; after the write in hand otherwise), the others have
         returned or return as `_stopped` is set. A cancellation left each unloaded room
         as ~90 objects of cyclic garbage (its frames, their tracebacks and the room),
-        freed only by a full collection, which stops every room while it runs."""
+        freed only by the collector, whose pauses stop every room."""
         if self._task_group is None:
             raise RuntimeError("YRoom not running")
         self._stopping = True

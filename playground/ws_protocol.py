@@ -357,10 +357,9 @@ def websocket_protocol(min_bytes: int | None) -> type[WebSocketsSansIOProtocol]:
             protocol's `send_now`), its push queue, its watched transport, and
             websockets' parser (a generator holding its protocol); for asyncio's
             transport see `transports.free_closed_transports`. Without that each ended
-            connection was ~50 objects of cyclic garbage, freed only by the collector;
-            soon promoted to the oldest generation, they are what sets off a full
-            collection, which stops every room while it runs. Now reference counting
-            frees them as the app lets go."""
+            connection was ~50 objects of cyclic garbage, left for the collector to
+            find, which lengthened its pauses of every room (bench/README.md, soak).
+            Now reference counting frees them as the app lets go."""
             # An app that has not switched to push may still: `receive_into` then
             # hands it the disconnect waiting in uvicorn's queue, and comes back here.
             self._receiver = _ignore

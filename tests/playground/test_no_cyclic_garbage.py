@@ -1,7 +1,6 @@
 """Ended WebSocket connections and unloaded rooms are freed by reference counting, not
-left as cyclic garbage: collected only by a full collection, such garbage is what sets
-one off, and a full collection stops every room while it runs. The server runs in this
-process with the collector off, and weak references say what is freed."""
+left as cyclic garbage for the collector, whose pauses stop every room. The server runs
+in this process with the collector off, and weak references say what is freed."""
 
 from __future__ import annotations
 
