@@ -5,6 +5,7 @@ Not a test helper: nothing here asserts timings. Every address is 127.0.0.1.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import statistics
@@ -314,6 +315,27 @@ def loop_figures(before: dict[str, float], after: dict[str, float]) -> dict[str,
         "full_ms": delta(f"{GC}_sum{{{FULL}}}") * 1e3,
         "longest": longest,
     }
+
+
+def collections_by_generation(m: dict[str, float]) -> list[tuple[float, float]]:
+    """The server's garbage collections so far, (count, seconds in all) per generation."""
+    return [
+        (m.get(f'{GC}_count{{generation="{g}"}}', 0.0), m.get(f'{GC}_sum{{generation="{g}"}}', 0.0))
+        for g in range(3)
+    ]
+
+
+def add_clients_nice(parser: argparse.ArgumentParser) -> None:
+    """`--clients-nice` (default 10): the Node clients share this machine's cores with
+    the server under test; lowered below it, they no longer keep its loop waiting for
+    a core, as clients on other machines would not."""
+    parser.add_argument(
+        "--clients-nice",
+        type=int,
+        default=10,
+        help="the Node clients' niceness: above 0 the server under test runs first when "
+        "both want a core, as when its clients are on other machines (0: equal shares)",
+    )
 
 
 def loop_pauses(before: dict[str, float], after: dict[str, float]) -> str:

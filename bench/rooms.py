@@ -35,6 +35,7 @@ from typing import Any
 from benchlib import (
     Sampler,
     Worker,
+    add_clients_nice,
     cpu_seconds,
     create_sessions,
     hist_percentiles,
@@ -186,13 +187,7 @@ def main() -> None:
     parser.add_argument("--clients-per-worker", type=int, default=200)
     parser.add_argument("--idle-s", type=float, default=15.0, help="PLAYGROUND_ROOM_IDLE_S")
     parser.add_argument("--no-reference", action="store_true")
-    parser.add_argument(
-        "--clients-nice",
-        type=int,
-        default=10,
-        help="the Node clients' niceness: above 0 the server under test runs first when "
-        "both want a core, as when its clients are on other machines (0: equal shares)",
-    )
+    add_clients_nice(parser)
     args = parser.parse_args()
 
     print(f"revision {revision()}")

@@ -34,6 +34,7 @@ from typing import Any
 import websockets
 from benchlib import (
     Worker,
+    add_clients_nice,
     cpu_seconds,
     create_sessions,
     hist_percentiles,
@@ -259,12 +260,7 @@ def main() -> None:
     parser.add_argument("--alone-runs", type=int, default=10, help="baseline: runs of one session")
     parser.add_argument("--pool-size", type=int, default=1, help="PLAYGROUND_POOL_SIZE")
     parser.add_argument("--window", type=float, default=10.0, help="seconds per typing window")
-    parser.add_argument(
-        "--clients-nice",
-        type=int,
-        default=10,
-        help="the typing clients' niceness (0: equal shares with the server)",
-    )
+    add_clients_nice(parser)
     args = parser.parse_args()
     print(f"revision {revision()}; load average at start {load_average()}")
     asyncio.run(main_async(args))

@@ -45,9 +45,10 @@ from typing import Any
 
 import websockets
 from benchlib import (
-    GC,
     Sampler,
     Worker,
+    add_clients_nice,
+    collections_by_generation,
     cpu_seconds,
     create_sessions,
     hist_percentiles,
@@ -235,7 +236,7 @@ async def main_async(args: argparse.Namespace) -> None:
                 deadline = time.monotonic() + args.minutes * 60
                 tasks = [
                     asyncio.to_thread(
-                        typing_windows, typing, deadline, args.window, pid, None, server.url
+                        typing_windows, typing, deadline, args.window, pid, base_url=server.url
                     ),
                     *(run_loop(server.ws_url, s, deadline, runs) for s in run_sessions),
                 ]
@@ -334,11 +335,12 @@ async def main_async(args: argparse.Namespace) -> None:
     print(f"churn: {churned['joins']} joins, {churned['not_synced']} not synced;"
           f" rooms unloaded {m.get('playground_rooms_unloaded_total', 0):.0f}")  # fmt: skip
     print(f"runs: {runs}")
-    gen = [(m.get(f'{GC}_count{{generation="{g}"}}', 0), m.get(f'{GC}_sum{{generation="{g}"}}', 0))
-           for g in range(3)]  # fmt: skip
     print(
         "server's garbage collections over the run, by generation: "
-        + ", ".join(f"{g}: {n:.0f} ({total * 1e3:.0f} ms)" for g, (n, total) in enumerate(gen))
+        + ", ".join(
+            f"{g}: {n:.0f} ({total * 1e3:.0f} ms)"
+            for g, (n, total) in enumerate(collections_by_generation(m))
+        )
     )
     print(f"task failures: {[repr(f) for f in failures]}")
     print(f"server exit code {code}; containers left behind: {len(left_over)} {left_over[:5]}")
@@ -365,13 +367,7 @@ def main() -> None:
         default="forward",
         help="where each client types: after its own last keystroke, or at the start",
     )
-    parser.add_argument(
-        "--clients-nice",
-        type=int,
-        default=10,
-        help="the Node clients' niceness: above 0 the server runs first when both want a "
-        "core, as when its clients are on other machines (0: equal shares)",
-    )
+    add_clients_nice(parser)
     parser.add_argument(
         "--reference",
         action="store_true",
