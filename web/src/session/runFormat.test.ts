@@ -16,6 +16,9 @@ describe("run formatting", () => {
     expect(runHeadline(makeRun({ status: "failed", exit_code: 137, oom_killed: true })).text).toBe(
       "Out of memory",
     );
+    expect(
+      runHeadline(makeRun({ status: "failed", exit_code: 137, output_truncated: true })).text,
+    ).toBe("Output limit reached");
     expect(runHeadline(makeRun({ status: "timeout", timed_out: true })).tone).toBe("warn");
     expect(runHeadline(makeRun({ status: "error" })).text).toBe("Platform error");
   });

@@ -21,10 +21,10 @@ export function runHeadline(run: Run): { text: string; tone: Tone } {
     case "ok":
       return { text: "Exited 0", tone: "ok" };
     case "failed":
-      return {
-        text: run.oom_killed ? "Out of memory" : `Exit code ${run.exit_code ?? "?"}`,
-        tone: "bad",
-      };
+      // The platform's own kills say why; their exit code (137) would only puzzle.
+      if (run.oom_killed) return { text: "Out of memory", tone: "bad" };
+      if (run.output_truncated) return { text: "Output limit reached", tone: "bad" };
+      return { text: `Exit code ${run.exit_code ?? "?"}`, tone: "bad" };
     case "timeout":
       return { text: "Timed out", tone: "warn" };
     case "killed":
