@@ -303,7 +303,9 @@ def _result(outcome: Outcome, started_at: int) -> RunResult:
         oom_killed=outcome.oom_killed,
         output_truncated=outcome.output_truncated,
         started_at=started_at,
-        finished_at=started_at + outcome.duration_ms,
+        # Not started_at + duration: the wall clock started before the container was
+        # ready, and the output's times are read off it; the finish comes after them all.
+        finished_at=max(started_at + outcome.duration_ms, now_ms()),
         duration_ms=outcome.duration_ms,
         error=error,
     )

@@ -104,6 +104,20 @@ async def test_warm_pool_containers_are_used_once_and_removed_on_exit() -> None:
 
 
 @pytest.mark.docker
+async def test_a_run_finishes_after_its_last_output() -> None:
+    """The replay shows a run's output up to a moment by the output's times, and the run
+    as ended from its `finished_at`: the last words printed just before exiting must fall
+    inside the run. With no pool the container is made after `started_at`."""
+    config = RunnerConfig(limits=Limits(time_limit_s=8), pool_size=0)
+    async with RunnerService(config) as runner:
+        for _ in range(2):
+            ran = await run(runner, "python", "print('last words')")
+            result = ran.result
+            assert result.status == "ok" and ran.stdout == "last words\n"
+            assert all(result.started_at <= e.t <= result.finished_at for e in ran.events)
+
+
+@pytest.mark.docker
 async def test_runs_beyond_the_concurrency_limit_wait_queued_then_run() -> None:
     config = RunnerConfig(limits=Limits(time_limit_s=8), pool_size=0, concurrency=1)
     async with RunnerService(config) as runner:
