@@ -188,12 +188,12 @@ export async function runScenario(args, scenarios) {
   } catch (err) {
     failed = true;
     log(`scenario ${args.scenario}: FAILED: ${err.stack ?? err}`);
-    for (const ctx of browser.contexts()) {
-      for (const [i, page] of ctx.pages().entries()) {
-        await page
-          .screenshot({ path: `${args.artifacts}/${args.scenario}-failure-${i}.png` })
-          .catch(() => {});
-      }
+    // One file per page of every person: numbered across contexts, so none overwrites another.
+    const pages = browser.contexts().flatMap((ctx) => ctx.pages());
+    for (const [i, page] of pages.entries()) {
+      await page
+        .screenshot({ path: `${args.artifacts}/${args.scenario}-failure-${i}.png` })
+        .catch(() => {});
     }
   } finally {
     await browser.close();
