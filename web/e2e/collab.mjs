@@ -198,27 +198,74 @@ async function run(browser) {
   );
   await shot(ada.page, A, "run-stopped");
 
-  // Replay: scrub to the start and the code is as created; the end has the later edits.
+  // Replay: the latest moment first, with the last run's output beside the code.
   await ada.page.click('[data-testid="replay-button"]');
   const replayCode = async () =>
     ada.page.$$eval('[data-testid="replay-code"] .cm-line', (ls) =>
       ls.map((l) => l.textContent).join("\n"),
     );
+  const replayStatus = async () =>
+    (await ada.page.textContent('[data-testid="replay-run-status"]').catch(() => "")) ?? "";
   await waitFor("replay to show the latest code", async () =>
     (await replayCode()).includes("time.sleep(0.1)"),
   );
-  await ada.page.focus('[data-testid="replay-slider"]');
+  await waitFor("replay to show the stopped run", async () =>
+    (await replayStatus()).includes("Stopped"),
+  );
+
+  // Home: the code as created, and nothing has run yet.
   await ada.page.keyboard.press("Home");
   await waitFor("replay at the start to show the created code", async () => {
     const code = await replayCode();
     return code.includes("import sys") && !code.includes("time.sleep");
   });
-  await shot(ada.page, A, "replay");
+  await ada.page.waitForSelector("text=Nothing had run yet at this moment.");
+  await shot(ada.page, A, "replay-start");
+
+  // A run's mark goes to its end: the terminal as everyone saw it then.
   await ada.page.click(".replay-mark");
-  await waitFor("a run marker to open that run's output", async () =>
-    (await outputText(ada.page, "past-output").catch(() => "")).includes("hello from the sandbox"),
+  await waitFor("the first run's output in the replay", async () => {
+    const out = await outputText(ada.page, "replay-output").catch(() => "");
+    return out.includes("hello from the sandbox") && out.includes("got Zed");
+  });
+  check((await replayStatus()).includes("Exited 0"), `first run's status: ${await replayStatus()}`);
+
+  // Step to the next moment: one of Ada's keystrokes, marked with her name.
+  await ada.page.click('[data-testid="replay-forward"]');
+  await waitFor("a step to land on Ada's first edit", async () =>
+    ((await ada.page.textContent('[data-testid="replay-position"]')) ?? "").includes(
+      "by Ada Lovelace",
+    ),
+  );
+  await ada.page.waitForSelector('[data-testid="replay-code"] .cm-replay-author');
+
+  // Play to the end at 16x: the typing, then the second run, then it stops by itself.
+  await ada.page.selectOption('[data-testid="replay-speed"]', "16");
+  await ada.page.click('[data-testid="replay-play"]');
+  await waitFor(
+    "playback to reach the end and stop",
+    async () =>
+      (await ada.page.getAttribute('[data-testid="replay-play"]', "data-playing")) === "false" &&
+      (await replayCode()).includes("time.sleep(0.1)") &&
+      (await replayStatus()).includes("Stopped"),
+    30_000,
+  );
+  await shot(ada.page, A, "replay");
+
+  // The run on screen opens whole; Escape closes that first, then the replay.
+  await ada.page.click("text=Open run");
+  // (The stop may come before the endless program prints anything: look for how it ended.)
+  await waitFor("the run's whole output", async () =>
+    (await outputText(ada.page, "past-output").catch(() => "")).includes("Stopped"),
   );
   await ada.page.keyboard.press("Escape");
+  await ada.page.waitForSelector('[data-testid="past-output"]', { state: "detached" });
+  check(
+    (await ada.page.$('[data-testid="replay"]')) !== null,
+    "Escape on the run left the replay open",
+  );
+  await ada.page.keyboard.press("Escape");
+  await ada.page.waitForSelector('[data-testid="replay"]', { state: "detached" });
   await ada.context.close();
   await bob.context.close();
 }

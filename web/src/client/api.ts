@@ -182,8 +182,10 @@ export class ApiClient {
     return { events, complete: false };
   }
 
-  snapshot(id: string, at?: number): Promise<Snapshot> {
-    const qs = at === undefined ? "" : `?at=${at}`;
+  /** The document as it stood at a time, or after update `seq`; now when neither. */
+  snapshot(id: string, when: { at?: number; seq?: number } = {}): Promise<Snapshot> {
+    const qs =
+      when.seq !== undefined ? `?seq=${when.seq}` : when.at !== undefined ? `?at=${when.at}` : "";
     return this.request("GET", `/api/sessions/${enc(id)}/snapshot${qs}`);
   }
 

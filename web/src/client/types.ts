@@ -82,12 +82,22 @@ export interface Language {
   template: string;
 }
 
+/** `author`: who made the edit or started the run, where the server knows it. */
 export type TimelineEvent =
-  | { t: number; kind: "edit"; seq: number }
-  | { t: number; kind: "run_started" | "run_finished"; run_id: string };
+  | { t: number; kind: "edit"; seq: number; author?: string | null }
+  | { t: number; kind: "run_started"; run_id: string; author?: string | null }
+  | {
+      t: number;
+      kind: "run_finished";
+      run_id: string;
+      author?: string | null;
+      status?: RunStatus | null;
+    };
 
 export interface Snapshot {
   at: number;
+  /** The last update the document holds (0: none). */
+  seq: number;
   code: string;
   language: string;
   title: string;

@@ -8,9 +8,18 @@ import {
   indentUnit,
 } from "@codemirror/language";
 import { highlightSelectionMatches, search, searchKeymap } from "@codemirror/search";
-import { Compartment, EditorState, type Extension, Prec } from "@codemirror/state";
+import {
+  Compartment,
+  EditorState,
+  type Extension,
+  Prec,
+  StateEffect,
+  StateField,
+} from "@codemirror/state";
 import {
   crosshairCursor,
+  Decoration,
+  type DecorationSet,
   drawSelection,
   dropCursor,
   EditorView,
@@ -20,11 +29,13 @@ import {
   keymap,
   lineNumbers,
   rectangularSelection,
+  WidgetType,
 } from "@codemirror/view";
 import { useEffect, useRef } from "react";
 import { yCollab, yUndoManagerKeymap } from "y-codemirror.next";
 import type { Awareness } from "y-protocols/awareness";
 import * as Y from "yjs";
+import { changedRange } from "./changes";
 import { loadLanguage } from "./languages";
 import { editorTheme, highlight } from "./theme";
 
@@ -150,33 +161,138 @@ export function Editor({ code, awareness, language, onRun, readOnly = false }: E
   return <div className="editor-host" ref={host} />;
 }
 
-/** A read-only view of some code (the replay view). */
-export function CodeView({ text, language }: { text: string; language: string }) {
+/** Who made the change a `CodeView` marks; shown as a labelled caret where it ends. */
+export interface ChangeAuthor {
+  name: string;
+  color: string;
+}
+
+const markChange = StateEffect.define<{ from: number; to: number; author: ChangeAuthor | null }>();
+const clearChange = StateEffect.define<null>();
+
+class AuthorCaret extends WidgetType {
+  constructor(readonly author: ChangeAuthor | null) {
+    super();
+  }
+
+  override eq(other: AuthorCaret): boolean {
+    return other.author?.name === this.author?.name && other.author?.color === this.author?.color;
+  }
+
+  toDOM(): HTMLElement {
+    const caret = document.createElement("span");
+    caret.className = "cm-replay-caret";
+    if (this.author) {
+      caret.style.borderColor = this.author.color;
+      const label = document.createElement("span");
+      label.className = "cm-replay-author";
+      label.style.background = this.author.color;
+      label.textContent = this.author.name;
+      caret.append(label);
+    }
+    return caret;
+  }
+}
+
+/** The last change's highlight and caret, replaced by each `markChange`. */
+const changeField = StateField.define<DecorationSet>({
+  create: () => Decoration.none,
+  update(marks, tr) {
+    let next = marks.map(tr.changes);
+    for (const e of tr.effects) {
+      if (e.is(clearChange)) next = Decoration.none;
+      if (e.is(markChange)) {
+        const { from, to, author } = e.value;
+        const ranges = [Decoration.widget({ widget: new AuthorCaret(author), side: 1 }).range(to)];
+        if (to > from) {
+          const tint = author ? `color-mix(in srgb, ${author.color} 28%, transparent)` : "";
+          ranges.unshift(
+            Decoration.mark({
+              class: "cm-replay-change",
+              attributes: tint ? { style: `background-color: ${tint}` } : {},
+            }).range(from, to),
+          );
+        }
+        next = Decoration.set(ranges);
+      }
+    }
+    return next;
+  },
+  provide: (field) => EditorView.decorations.from(field),
+});
+
+/**
+ * A read-only view of some code (the replay view). When `text` changes, the view changes
+ * only what differs, keeps its scroll position, and marks the changed text with
+ * `author`'s caret, scrolled into view.
+ */
+export function CodeView({
+  text,
+  language,
+  author = null,
+}: {
+  text: string;
+  language: string;
+  author?: ChangeAuthor | null;
+}) {
   const host = useRef<HTMLDivElement>(null);
+  const view = useRef<EditorView | null>(null);
+  const languageSlot = useRef(new Compartment());
+  const hasText = useRef(false);
+
   useEffect(() => {
-    const slot = new Compartment();
     if (!host.current) return;
+    hasText.current = false;
     const v = new EditorView({
       parent: host.current,
       state: EditorState.create({
-        doc: text,
         extensions: [
           baseExtensions(),
-          slot.of([]),
+          languageSlot.current.of([]),
+          changeField,
           EditorState.readOnly.of(true),
           EditorView.editable.of(false),
           EditorView.editorAttributes.of({ "data-testid": "replay-code" }),
         ],
       }),
     });
+    view.current = v;
+    return () => {
+      v.destroy();
+      view.current = null;
+    };
+  }, []);
+
+  useEffect(() => {
     let live = true;
     void loadLanguage(language).then((support) => {
-      if (live) v.dispatch({ effects: slot.reconfigure(support) });
+      if (live) view.current?.dispatch({ effects: languageSlot.current.reconfigure(support) });
     });
     return () => {
       live = false;
-      v.destroy();
     };
-  }, [text, language]);
+  }, [language]);
+
+  useEffect(() => {
+    const v = view.current;
+    if (!v) return;
+    // The first text a view shows is not a change anyone made.
+    const first = !hasText.current;
+    hasText.current = true;
+    const before = v.state.doc.toString();
+    const range = changedRange(before, text);
+    if (range === null) return;
+    const removedTo = before.length - (text.length - range.to);
+    v.dispatch({
+      changes: { from: range.from, to: removedTo, insert: text.slice(range.from, range.to) },
+      effects: first
+        ? clearChange.of(null)
+        : [
+            markChange.of({ ...range, author }),
+            EditorView.scrollIntoView(range.to, { y: "nearest" }),
+          ],
+    });
+  }, [text, author]);
+
   return <div className="editor-host" ref={host} />;
 }

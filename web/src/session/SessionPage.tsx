@@ -234,6 +234,7 @@ function SessionView({ id, token }: { id: string; token: string | null }) {
           theme={theme}
           onOpenRun={(runId) => setViewing({ id: runId })}
           onClose={() => setOverlay(null)}
+          covered={viewing !== null}
         />
       )}
       {viewing && (
