@@ -393,6 +393,22 @@ async function home(browser) {
 
   await page.setViewportSize({ width: 900, height: 700 });
   await shot(page, A, "session-narrow");
+  // On a phone every control of the top bar is still on screen (it takes two rows).
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const testId of [
+    "language-select",
+    "connection-status",
+    "replay-button",
+    "share-button",
+    "export-button",
+  ]) {
+    const box = await page.locator(`[data-testid="${testId}"]`).boundingBox();
+    check(
+      box !== null && box.x >= 0 && box.x + box.width <= 390,
+      `${testId} on screen at 390 px: ${JSON.stringify(box)}`,
+    );
+  }
+  await shot(page, A, "session-phone");
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.click('button[aria-label="Settings"]');
   await page.waitForSelector('[data-testid="settings-panel"]');

@@ -41,9 +41,10 @@ export function ShareButton({ links, onCopied, onCopyFailed }: ShareButtonProps)
         onClick={() => setOpen((o) => !o)}
         aria-expanded={open}
         aria-haspopup="dialog"
+        aria-label="Share"
         data-testid="share-button"
       >
-        <Icon name="link" /> Share
+        <Icon name="link" /> <span className="btn-label">Share</span>
       </button>
       {open && (
         <div

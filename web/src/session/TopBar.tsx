@@ -115,9 +115,10 @@ export function TopBar(props: TopBarProps) {
           type="button"
           className="btn ghost"
           onClick={props.onReplay}
+          aria-label="Replay"
           data-testid="replay-button"
         >
-          <Icon name="replay" /> Replay
+          <Icon name="replay" /> <span className="btn-label">Replay</span>
         </button>
       )}
       <ShareButton
@@ -148,6 +149,7 @@ export function TopBar(props: TopBarProps) {
         type="button"
         className="btn icon-btn"
         onClick={props.onHelp}
+        data-testid="help-button"
         aria-label="Keyboard shortcuts"
         title="Keyboard shortcuts (?)"
       >
