@@ -128,6 +128,12 @@ def test_offline_edits_and_reload_converge(server: ServerProcess) -> None:
     run_scenario(server, "offline")
 
 
+def test_changes_past_the_size_limit_are_refused_clearly(server: ServerProcess) -> None:
+    """A paste past the limit is refused in the editor; offline pastes too large together:
+    the one refused by the server is told why, undoes, and everyone converges."""
+    run_scenario(server, "limit")
+
+
 def test_home_and_first_visit(server: ServerProcess) -> None:
     """Session list search, create, delete with confirmation; name prompt and guided tour."""
     run_scenario(server, "home")

@@ -3,6 +3,8 @@
 //   run     - Ctrl+Enter in one browser, output (and stdin) seen in the other; run history
 //   offline - the server goes away while both keep editing, one reloads offline, then
 //             the server comes back: both converge with nothing duplicated
+//   limit   - a paste past the code size limit is refused in the editor; two offline
+//             pastes too large together: the second to sync is told, undoes, converges
 //   home    - session list, search, create dialog, first-visit tour, narrow width
 //   archive - a session's history downloaded from its page and imported from the home
 //             page: a new session with the same code and the same edits
@@ -493,6 +495,90 @@ async function archive(browser) {
   await ada.context.close();
 }
 
-const scenarios = { collab, run, offline, home, archive };
+/** Pastes `text` into a person's editor, as the browser does for Ctrl+V. */
+async function paste(page, text) {
+  await page.click('[data-testid="editor"] .cm-content');
+  await page.evaluate((t) => {
+    const data = new DataTransfer();
+    data.setData("text/plain", t);
+    const content = document.querySelector('[data-testid="editor"] .cm-content');
+    content?.dispatchEvent(
+      new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }),
+    );
+  }, text);
+}
+
+async function limit(browser) {
+  const session = await api(args.base, "POST", "/api/sessions", {
+    language: "python",
+    title: "Size limit",
+  });
+  const { code_bytes: maxBytes } = await api(args.base, "GET", "/api/limits");
+  const serverCode = async () => (await api(args.base, "GET", `/api/sessions/${session.id}`)).code;
+  const created = await serverCode();
+  const ada = await person(browser, "Ada Lovelace", "#e5484d");
+  const bob = await person(browser, "Bob", "#0090ff");
+  await openSession([ada, bob], session.id);
+  const block = (tag, bytes) =>
+    `# ${tag}\n${"x = 1  # padding padding padding padding\n".repeat(Math.ceil(bytes / 42))}`;
+
+  // Online, a paste past the limit is refused in the editor, with the reason; nothing else changes.
+  await paste(ada.page, block("too_big", maxBytes + 10_000));
+  await ada.page.waitForSelector("text=Too large to add");
+  check(
+    !(await editorText(ada.page)).includes("too_big"),
+    "the refused paste is not in the editor",
+  );
+  check((await serverCode()) === created, "the refused paste never reached the server");
+  await waitForStatus(ada.page, "connected");
+
+  // Offline, each pastes 60 % of the limit: fine alone, too large together.
+  await askDriver("stop_server");
+  await waitForStatus(ada.page, "offline");
+  await waitForStatus(bob.page, "offline");
+  await paste(ada.page, block("ada_block", maxBytes * 0.6));
+  await paste(bob.page, block("bob_block", maxBytes * 0.6));
+  await ada.page.waitForTimeout(500);
+  await askDriver("start_server");
+
+  // Whoever syncs second is refused and told why; the other's paste is saved.
+  const banner = '[data-testid="refused-banner"]';
+  const refused = await waitFor(
+    "one of the two to be told their paste was not saved",
+    async () => {
+      const [a, b] = [await ada.page.$(banner), await bob.page.$(banner)];
+      return a && !b ? ada : b && !a ? bob : null;
+    },
+    30_000,
+  );
+  const kept = refused === ada ? bob : ada;
+  const [keptTag, refusedTag] =
+    refused === ada ? ["bob_block", "ada_block"] : ["ada_block", "bob_block"];
+  await shot(refused.page, A, "limit-refused");
+  const saved = await serverCode();
+  check(saved.includes(keptTag) && !saved.includes(refusedTag), `the server kept ${keptTag} only`);
+
+  // Undoing the refused paste is enough: the banner goes and everyone converges.
+  await refused.page.click('[data-testid="editor"] .cm-content');
+  await refused.page.keyboard.press("Control+z");
+  await refused.page.waitForSelector(banner, { state: "detached", timeout: 30_000 });
+  await waitForStatus(refused.page, "connected", 30_000);
+  await waitForStatus(kept.page, "connected", 30_000);
+  // (An editor renders the lines in view only: both look at the top.)
+  for (const p of [ada, bob]) {
+    await p.page.click('[data-testid="editor"] .cm-content');
+    await p.page.keyboard.press("Control+Home");
+  }
+  const final = await waitFor("the server and both editors to agree", async () => {
+    const code = await serverCode();
+    const [a, b] = [await editorText(ada.page), await editorText(bob.page)];
+    return a === b && code.startsWith(a.slice(0, 300)) && !code.includes(refusedTag) ? code : null;
+  });
+  check(count(final, keptTag) === 1, `${keptTag} appears once`);
+  await ada.context.close();
+  await bob.context.close();
+}
+
+const scenarios = { collab, run, offline, limit, home, archive };
 
 await runScenario(args, scenarios);

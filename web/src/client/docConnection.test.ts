@@ -74,6 +74,18 @@ describe("DocConnection", () => {
     conn.dispose();
   });
 
+  it("says why the server refused its changes as too large, and keeps trying", () => {
+    const { conn } = open("tok");
+    const refused: string[] = [];
+    conn.on("refused", (reason) => refused.push(reason));
+    FakeWebSocket.opened[0]?.serverClose(4413, "the code would be 300000 bytes");
+    vi.advanceTimersByTime(5_000);
+    expect(refused).toEqual(["the code would be 300000 bytes"]);
+    expect(FakeWebSocket.opened.length).toBeGreaterThan(1);
+    expect(conn.state).not.toBe("offline");
+    conn.dispose();
+  });
+
   it("keeps reconnecting after a transient close", () => {
     const { conn, seen } = open("tok");
     FakeWebSocket.opened[0]?.serverClose(1006);

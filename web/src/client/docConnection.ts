@@ -11,7 +11,12 @@ import {
   type UserInfo,
 } from "./presence";
 import { stateAfterFailures } from "./socket";
-import { CLOSE_FORBIDDEN, CLOSE_SESSION_GONE, type ConnectionState } from "./types";
+import {
+  CLOSE_FORBIDDEN,
+  CLOSE_SESSION_GONE,
+  CLOSE_TOO_LARGE,
+  type ConnectionState,
+} from "./types";
 
 interface DocConnectionEvents {
   state: ConnectionState;
@@ -20,6 +25,11 @@ interface DocConnectionEvents {
   gone: undefined;
   /** The server refused this link (4403): no token, a wrong one, or a foreign origin. */
   forbidden: undefined;
+  /** The server refused this browser's changes as too large (4413), with its reason.
+   *  They stay here; reconnecting goes on, and succeeds once the code is small enough. */
+  refused: string;
+  /** Synced with the server (again): whatever it refused before, it holds everything now. */
+  synced: undefined;
 }
 
 export interface DocConnectionOptions {
@@ -158,10 +168,12 @@ export class DocConnection {
     this.backoff.reset();
     this.quietUntil = Date.now() + this.quietMs;
     this.setState("connected");
+    this.events.emit("synced", undefined);
   };
 
-  private readonly onClosed = (event: { code: number }): void => {
+  private readonly onClosed = (event: { code: number; reason?: string }): void => {
     if (this.disposed) return;
+    if (event.code === CLOSE_TOO_LARGE) this.events.emit("refused", event.reason ?? "");
     if (event.code === CLOSE_SESSION_GONE || event.code === CLOSE_FORBIDDEN) {
       // Retrying cannot help: the session is gone, or this link does not open it.
       this.setState("offline");

@@ -130,3 +130,6 @@ export const CLOSE_SESSION_GONE = 4404;
 
 /** The socket close code for a missing or wrong share-link token (or a foreign origin). */
 export const CLOSE_FORBIDDEN = 4403;
+
+/** The socket close code for changes that would make the code larger than the server's limit. */
+export const CLOSE_TOO_LARGE = 4413;

@@ -37,6 +37,7 @@ import type { Awareness } from "y-protocols/awareness";
 import * as Y from "yjs";
 import { changedRange } from "./changes";
 import { loadLanguage } from "./languages";
+import { codeSizeLimit } from "./sizeLimit";
 import { editorTheme, highlight } from "./theme";
 
 /** Editing basics shared by the live editor and the read-only replay view. */
@@ -77,6 +78,10 @@ interface EditorProps {
   onRun: () => void;
   /** View-only: the text cannot be changed here (others' edits still arrive). */
   readOnly?: boolean;
+  /** The server's limit on the code's size (UTF-8 bytes): larger edits are refused here. */
+  maxBytes?: number | null;
+  /** Told when an edit was refused for making the code `bytes` long. */
+  onTooLarge?: (bytes: number) => void;
 }
 
 /** Not editable, but still focusable: a viewer can select and copy with the keyboard. */
@@ -89,15 +94,34 @@ const readOnlyExtensions = (readOnly: boolean): Extension =>
       ]
     : [];
 
+const sizeExtension = (
+  maxBytes: number | null,
+  onTooLarge: { current: ((bytes: number) => void) | undefined },
+): Extension =>
+  maxBytes === null ? [] : codeSizeLimit(maxBytes, (bytes) => onTooLarge.current?.(bytes));
+
 /**
  * The collaborative editor. Undo and redo go through a Y.UndoManager scoped to this
  * client's own edits, so nobody undoes someone else's typing.
  */
-export function Editor({ code, awareness, language, onRun, readOnly = false }: EditorProps) {
+export function Editor({
+  code,
+  awareness,
+  language,
+  onRun,
+  readOnly = false,
+  maxBytes = null,
+  onTooLarge,
+}: EditorProps) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const languageSlot = useRef(new Compartment());
   const readOnlySlot = useRef(new Compartment());
+  const sizeSlot = useRef(new Compartment());
+  const maxBytesRef = useRef(maxBytes);
+  maxBytesRef.current = maxBytes;
+  const onTooLargeRef = useRef(onTooLarge);
+  onTooLargeRef.current = onTooLarge;
   const readOnlyRef = useRef(readOnly);
   readOnlyRef.current = readOnly;
   const onRunRef = useRef(onRun);
@@ -126,6 +150,7 @@ export function Editor({ code, awareness, language, onRun, readOnly = false }: E
           baseExtensions(),
           languageSlot.current.of([]),
           readOnlySlot.current.of(readOnlyExtensions(readOnlyRef.current)),
+          sizeSlot.current.of(sizeExtension(maxBytesRef.current, onTooLargeRef)),
           yCollab(code, awareness, { undoManager }),
           EditorView.editorAttributes.of({ "data-testid": "editor" }),
           EditorView.contentAttributes.of({ "aria-label": "Code editor" }),
@@ -146,6 +171,12 @@ export function Editor({ code, awareness, language, onRun, readOnly = false }: E
       effects: readOnlySlot.current.reconfigure(readOnlyExtensions(readOnly)),
     });
   }, [readOnly]);
+
+  useEffect(() => {
+    view.current?.dispatch({
+      effects: sizeSlot.current.reconfigure(sizeExtension(maxBytes, onTooLargeRef)),
+    });
+  }, [maxBytes]);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new view (code or awareness changed) needs its language too.
   useEffect(() => {

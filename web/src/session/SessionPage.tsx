@@ -162,6 +162,12 @@ function SessionView({ id, token }: { id: string; token: string | null }) {
         onReplay={data.hasTimeline ? () => setOverlay("replay") : null}
         onExport={exportHistory}
       />
+      {doc.refused !== null && (
+        <div className="offline-banner" role="alert" data-testid="refused-banner">
+          The server did not save your latest changes: {doc.refused}. They are kept in this browser
+          only. Make the code smaller (undo the last paste) and they are saved as soon as it fits.
+        </div>
+      )}
       {doc.state === "offline" && (
         <div className="offline-banner" role="status">
           You are offline. Keep editing: your changes are saved in this browser and merge when the
@@ -177,6 +183,14 @@ function SessionView({ id, token }: { id: string; token: string | null }) {
               language={language}
               onRun={run}
               readOnly={!canEdit}
+              maxBytes={data.limits?.code_bytes ?? null}
+              onTooLarge={(bytes) =>
+                toast(
+                  "error",
+                  "Too large to add",
+                  `The code would be ${kib(bytes)}; this server's limit is ${kib(data.limits?.code_bytes ?? 0)}.`,
+                )
+              }
             />
           ) : (
             <div className="loading">Opening session…</div>
@@ -260,4 +274,8 @@ function SessionView({ id, token }: { id: string; token: string | null }) {
       )}
     </div>
   );
+}
+
+function kib(bytes: number): string {
+  return `${Math.round(bytes / 1024)} KiB`;
 }

@@ -12,6 +12,8 @@ export interface DocHandle {
   gone: boolean;
   /** The server refused this link (no token, a wrong one): nothing will load. */
   forbidden: boolean;
+  /** Why the server refused this browser's latest changes (too large), until it takes them. */
+  refused: string | null;
 }
 
 interface DocCallbacks {
@@ -31,6 +33,7 @@ export function useDoc(
   const [peers, setPeers] = useState<Peer[]>([]);
   const [gone, setGone] = useState(false);
   const [forbidden, setForbidden] = useState(false);
+  const [refused, setRefused] = useState<string | null>(null);
   const [cb] = useState(() => ({ current: callbacks }));
   cb.current = callbacks;
 
@@ -41,6 +44,7 @@ export function useDoc(
     setState(c.state);
     setGone(false);
     setForbidden(false);
+    setRefused(null);
     const offs = [
       c.on("state", setState),
       c.on("presence", (change) => {
@@ -53,6 +57,8 @@ export function useDoc(
         void c.clearLocal();
       }),
       c.on("forbidden", () => setForbidden(true)),
+      c.on("refused", (reason) => setRefused(reason || "the code would be over the size limit")),
+      c.on("synced", () => setRefused(null)),
     ];
     return () => {
       for (const off of offs) off();
@@ -64,7 +70,7 @@ export function useDoc(
     conn?.setUser(user);
   }, [conn, user]);
 
-  return { conn, state, peers, gone, forbidden };
+  return { conn, state, peers, gone, forbidden, refused };
 }
 
 function samePeers(a: Peer[], b: Peer[]): boolean {
