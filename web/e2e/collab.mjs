@@ -139,6 +139,18 @@ async function run(browser) {
   );
   const stdin = await ada.page.waitForSelector('[data-testid="stdin-input"]', { timeout: 10_000 });
   await bob.page.waitForSelector('[data-testid="stdin-input"]');
+  // The terminal shrinks to make room for the stdin bar and never hangs over it.
+  await waitFor("the terminal to end above the stdin bar", async () =>
+    ada.page.evaluate(() => {
+      const screen = document.querySelector('[data-testid="output"] .xterm-screen');
+      const bar = document.querySelector(".stdin-bar");
+      return (
+        !!screen &&
+        !!bar &&
+        screen.getBoundingClientRect().bottom <= bar.getBoundingClientRect().top
+      );
+    }),
+  );
   await stdin.fill("Zed");
   await stdin.press("Enter");
   await waitFor(

@@ -72,6 +72,18 @@ export function Terminal({
     refit();
     const observer = new ResizeObserver(refit);
     observer.observe(host.current);
+    // Rows get taller when the web font arrives after the terminal measured its cells
+    // with a fallback (it loads once text is first drawn in it). The host keeps its size,
+    // so nothing above fires: without a fit the last rows hang out of the frame, over the
+    // stdin bar. The fit addon reads the same private dimensions.
+    let cellHeight = renderedCellHeight(xterm);
+    const onRender = xterm.onRender(() => {
+      const now = renderedCellHeight(xterm);
+      if (now !== cellHeight) {
+        cellHeight = now;
+        refit();
+      }
+    });
     const target = {
       write: (d: string) => xterm.write(d),
       clear: () => xterm.clear(),
@@ -80,6 +92,7 @@ export function Terminal({
     sink.attach(target);
     term.current = xterm;
     return () => {
+      onRender.dispose();
       observer.disconnect();
       sink.detach(target);
       xterm.dispose();
@@ -92,4 +105,13 @@ export function Terminal({
   }, [theme]);
 
   return <div className="terminal-host" ref={host} data-testid={testId} />;
+}
+
+function renderedCellHeight(xterm: XTerm): number | undefined {
+  const core = (xterm as unknown as { _core?: RenderCore })._core;
+  return core?._renderService?.dimensions?.css?.cell?.height;
+}
+
+interface RenderCore {
+  _renderService?: { dimensions?: { css?: { cell?: { height?: number } } } };
 }
