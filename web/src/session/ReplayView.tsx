@@ -217,17 +217,7 @@ export function ReplayView({
       )}
       <div className="replay-track">
         <div className="replay-controls">
-          <button
-            type="button"
-            className="btn icon-btn"
-            onClick={() => stepBy(-1)}
-            disabled={!replay}
-            title="Previous moment (←)"
-            aria-label="Previous moment"
-            data-testid="replay-back"
-          >
-            <Icon name="step-back" filled />
-          </button>
+          <StepButton direction={-1} disabled={!replay} onStep={stepBy} />
           <button
             type="button"
             className="btn primary replay-play"
@@ -240,17 +230,7 @@ export function ReplayView({
             <Icon name={playing ? "pause" : "play"} filled />
             {playing ? "Pause" : "Play"}
           </button>
-          <button
-            type="button"
-            className="btn icon-btn"
-            onClick={() => stepBy(1)}
-            disabled={!replay}
-            title="Next moment (→)"
-            aria-label="Next moment"
-            data-testid="replay-forward"
-          >
-            <Icon name="step-forward" filled />
-          </button>
+          <StepButton direction={1} disabled={!replay} onStep={stepBy} />
           <select
             value={speed}
             onChange={(e) => setSpeed(Number(e.target.value))}
@@ -312,6 +292,32 @@ export function ReplayView({
         />
       </div>
     </div>
+  );
+}
+
+function StepButton({
+  direction,
+  disabled,
+  onStep,
+}: {
+  direction: 1 | -1;
+  disabled: boolean;
+  onStep: (direction: 1 | -1) => void;
+}) {
+  const back = direction < 0;
+  const label = back ? "Previous moment" : "Next moment";
+  return (
+    <button
+      type="button"
+      className="btn icon-btn"
+      onClick={() => onStep(direction)}
+      disabled={disabled}
+      title={`${label} (${back ? "←" : "→"})`}
+      aria-label={label}
+      data-testid={back ? "replay-back" : "replay-forward"}
+    >
+      <Icon name={back ? "step-back" : "step-forward"} filled />
+    </button>
   );
 }
 
