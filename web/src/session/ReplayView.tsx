@@ -333,6 +333,7 @@ function Position({
   author: string | null;
 }) {
   if (!replay || at === null) return <span className="replay-time">Loading history…</span>;
+  if (replay.stops.length === 0) return <span className="replay-time">Nothing recorded yet.</span>;
   const elapsed = formatClock(at - replay.start);
   const total = formatClock(replay.end - replay.start);
   return (
