@@ -227,6 +227,19 @@ async function run(browser) {
     (await replayStatus()).includes("Stopped"),
   );
 
+  // The session is live: what Bob types while Ada's replay is at the end joins it there.
+  await caretToEnd(bob.page);
+  await bob.page.keyboard.type("\n# typed during the replay");
+  await waitFor(
+    "the replay to follow a live edit",
+    async () => (await replayCode()).includes("# typed during the replay"),
+    20_000,
+  );
+  check(
+    ((await ada.page.textContent('[data-testid="replay-position"]')) ?? "").includes("by Bob"),
+    "the live edit is Bob's",
+  );
+
   // Home: the code as created, and nothing has run yet.
   await ada.page.keyboard.press("Home");
   await waitFor("replay at the start to show the created code", async () => {

@@ -1,13 +1,14 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { colorFor } from "../app/prefs";
 import type { ApiClient } from "../client/api";
-import type { Run, Snapshot, StoredOutput } from "../client/types";
+import type { Run, Snapshot, StoredOutput, TimelineEvent } from "../client/types";
 import { Icon } from "../components/Icon";
 import { CodeView } from "../editor/Editor";
 import {
   advance,
   buildReplay,
   editAt,
+  mergeEvents,
   type Replay,
   type RunMark,
   runAt,
@@ -39,10 +40,20 @@ const SNAPSHOT_CACHE = 400;
 const BUCKETS = 160;
 /** Runs whose output is kept in memory (each up to the output limit, 1 MiB by default). */
 const RUN_CACHE = 16;
+/** How often the replay asks for what happened since it opened. */
+const POLL_MS = 3000;
+/** How far back each poll reaches, so an event stored a little late is not missed. */
+const POLL_OVERLAP_MS = 2000;
 
 interface RunDetail {
   run: Run;
   output: StoredOutput[];
+}
+
+interface CachedRun {
+  detail: Promise<RunDetail>;
+  /** The run had finished when fetched: its detail will not change. */
+  final: boolean;
 }
 
 /**
@@ -58,8 +69,10 @@ export function ReplayView({
   onClose,
   covered = false,
 }: ReplayViewProps) {
-  const [replay, setReplay] = useState<Replay | null>(null);
+  const [events, setEvents] = useState<TimelineEvent[] | null>(null);
+  const replay = useMemo(() => (events ? buildReplay(events) : null), [events]);
   const [complete, setComplete] = useState(true);
+  const [tick, setTick] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const [at, setAt] = useState<number | null>(null);
   const [playing, setPlaying] = useState(false);
@@ -69,14 +82,44 @@ export function ReplayView({
   useEffect(() => {
     api.timeline(sessionId, { limit: 5000 }).then(
       (t) => {
-        const r = buildReplay(t.events);
-        setReplay(r);
+        setEvents(t.events);
         setComplete(t.complete);
-        setAt(r.end);
       },
       (err: Error) => setError(err.message),
     );
   }, [sessionId, api]);
+
+  // The session may be live: what happens after the replay opened joins the timeline.
+  // Whoever is at the end stays at the end; anyone elsewhere stays where they are.
+  const lastT = replay?.end ?? 0;
+  const loaded = events !== null;
+  useEffect(() => {
+    if (!loaded || !complete) return;
+    let live = true;
+    const timer = setInterval(() => {
+      const since = Math.max(0, lastT - POLL_OVERLAP_MS);
+      api.timeline(sessionId, { since, limit: 5000 }).then(
+        (t) => {
+          if (!live) return;
+          setEvents((old) => (old ? mergeEvents(old, t.events) : old));
+          setTick((n) => n + 1);
+        },
+        () => {}, // The next poll tries again.
+      );
+    }, POLL_MS);
+    return () => {
+      live = false;
+      clearInterval(timer);
+    };
+  }, [api, sessionId, loaded, complete, lastT]);
+  const shownEnd = useRef<number | null>(null);
+  useEffect(() => {
+    if (!replay) return;
+    // (The updater runs later: it must see the end as it was, not the ref.)
+    const previousEnd = shownEnd.current;
+    setAt((a) => (a === null || a === previousEnd ? replay.end : a));
+    shownEnd.current = replay.end;
+  }, [replay]);
 
   // The document: fetched by the seq of the last edit at `at`. One request at a time;
   // when playback outruns the server, the newest wanted seq is fetched next and the
@@ -284,6 +327,7 @@ export function ReplayView({
           api={api}
           run={onScreen}
           at={at}
+          tick={tick}
           theme={theme}
           onOpenRun={(id) => {
             setPlaying(false);
@@ -412,41 +456,51 @@ function ReplayOutput({
   api,
   run,
   at,
+  tick,
   theme,
   onOpenRun,
 }: {
   api: ApiClient;
   run: RunMark | null;
   at: number | null;
+  /** Counts the timeline's polls: a run still going is fetched again at each. */
+  tick: number;
   theme: "light" | "dark";
   onOpenRun: (runId: string) => void;
 }) {
   const sink = useMemo(() => new TerminalSink(), []);
   const shown = useRef<Shown | null>(null);
-  const details = useRef(new Map<string, Promise<RunDetail>>());
+  const details = useRef(new Map<string, CachedRun>());
   const [detail, setDetail] = useState<RunDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   const runId = run?.id ?? null;
+  const runFinished = run?.finished ?? null;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new poll (tick) or the run's end fetches an unfinished run again.
   useEffect(() => {
     if (runId === null) {
       setDetail(null);
       return;
     }
     let live = true;
-    let pending = details.current.get(runId);
-    if (!pending) {
-      pending = api.run(runId).then((r) => ({
-        run: r,
-        output: [...r.output].sort((a, b) => a.seq - b.seq),
-      }));
-      details.current.set(runId, pending);
+    let cached = details.current.get(runId);
+    if (!cached?.final) {
+      const entry: CachedRun = {
+        detail: api.run(runId).then((r) => {
+          entry.final = r.finished_at !== null;
+          return { run: r, output: [...r.output].sort((a, b) => a.seq - b.seq) };
+        }),
+        final: false,
+      };
+      cached = entry;
+      details.current.delete(runId);
+      details.current.set(runId, entry);
       if (details.current.size > RUN_CACHE) {
         const oldest = details.current.keys().next().value;
         if (oldest !== undefined) details.current.delete(oldest);
       }
     }
-    pending.then(
+    cached.detail.then(
       (d) => live && setDetail(d),
       (err: Error) => {
         details.current.delete(runId);
@@ -456,7 +510,7 @@ function ReplayOutput({
     return () => {
       live = false;
     };
-  }, [api, runId]);
+  }, [api, runId, runFinished, tick]);
 
   useEffect(() => {
     if (runId === null || at === null) {

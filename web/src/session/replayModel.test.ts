@@ -1,7 +1,16 @@
 import { describe, expect, it } from "vitest";
 import type { StoredOutput, TimelineEvent } from "../client/types";
 import { makeRun } from "../test/fixtures";
-import { advance, buildReplay, editAt, IDLE_CAP_MS, runAt, step, terminalAt } from "./replayModel";
+import {
+  advance,
+  buildReplay,
+  editAt,
+  IDLE_CAP_MS,
+  mergeEvents,
+  runAt,
+  step,
+  terminalAt,
+} from "./replayModel";
 import { finishedLine, startedLine } from "./runFormat";
 
 const T0 = 1_700_000_000_000;
@@ -56,6 +65,26 @@ describe("buildReplay", () => {
     expect(runAt(replay, T0 + 299)).toBeNull();
     expect(runAt(replay, T0 + 5_000)?.id).toBe("r1"); // finished, still on screen
     expect(runAt(replay, T0 + 60_050)?.id).toBe("r2");
+  });
+});
+
+describe("mergeEvents", () => {
+  it("adds what a poll brought that was not known, in timeline order", () => {
+    const known = events.slice(0, 6);
+    // A poll reaches back and overlaps: the run's end and an edit come again.
+    const fresh = events.slice(4);
+    const merged = mergeEvents(known, fresh);
+    expect(merged).toEqual(events);
+    expect(mergeEvents(merged, fresh)).toBe(merged); // nothing new: the same array
+  });
+
+  it("orders ties as the server does: edits, run starts, run ends", () => {
+    const t = T0 + 5;
+    const end = { t, kind: "run_finished", run_id: "a", status: "ok" } as const;
+    const start = { t, kind: "run_started", run_id: "b" } as const;
+    const edit10 = { t, kind: "edit", seq: 10 } as const;
+    const edit9 = { t, kind: "edit", seq: 9 } as const;
+    expect(mergeEvents([end], [start, edit10, edit9])).toEqual([edit9, edit10, start, end]);
   });
 });
 

@@ -82,6 +82,29 @@ export function buildReplay(events: TimelineEvent[]): Replay {
   return { edits, runs: runList, stops, start, end, people };
 }
 
+const RANK = { edit: 0, run_started: 1, run_finished: 2 } as const;
+
+function eventKey(e: TimelineEvent): string {
+  return e.kind === "edit" ? `edit:${e.seq}` : `${e.kind}:${e.run_id}`;
+}
+
+/** The server's timeline order: time, then edits before run starts before run ends. */
+function compareEvents(a: TimelineEvent, b: TimelineEvent): number {
+  const key = (e: TimelineEvent) =>
+    e.kind === "edit" ? String(e.seq).padStart(16, "0") : e.run_id;
+  return a.t - b.t || RANK[a.kind] - RANK[b.kind] || key(a).localeCompare(key(b));
+}
+
+/**
+ * `known` with the events of `fresh` it does not have yet, in timeline order (`known`
+ * itself when nothing is new). Polls overlap on purpose, so duplicates are expected.
+ */
+export function mergeEvents(known: TimelineEvent[], fresh: TimelineEvent[]): TimelineEvent[] {
+  const seen = new Set(known.map(eventKey));
+  const added = fresh.filter((e) => !seen.has(eventKey(e)));
+  return added.length === 0 ? known : [...known, ...added].sort(compareEvents);
+}
+
 /** The index of the last item whose time is at or before `at` (-1: none). */
 export function lastAtOrBefore<T>(items: readonly T[], at: number, time: (item: T) => number) {
   let lo = 0;
