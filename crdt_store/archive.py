@@ -10,7 +10,7 @@ Schema (`format` = "playground-session-history", `version` = 1); bytes are base6
       "updates": [{"seq", "t", "author", "data"}],   # the log, seq contiguous
       "runs": [{"id", "language", "user", "status", "exit_code", "started_at",
                 "finished_at", "duration_ms", "timed_out", "oom_killed",
-                "output_truncated", "doc_seq", "code", "created_at",
+                "output_truncated", "compile_failed", "doc_seq", "code", "created_at",
                 "output": [{"seq", "t", "stream", "data"}]}],
       "final": {"seq", "code", "language", "title"},
       "digest": "sha256:HEX"   # of the canonical JSON of every other key
@@ -111,7 +111,8 @@ async def _export(conn: aiosqlite.Connection, session_id: str) -> dict[str, Any]
     runs = []
     for run in await rows(
         "SELECT id, language, user, status, exit_code, started_at, finished_at, duration_ms,"
-        " timed_out, oom_killed, output_truncated, doc_seq, code, created_at FROM runs"
+        " timed_out, oom_killed, output_truncated, doc_seq, code, created_at, compile_failed"
+        " FROM runs"
         " WHERE session_id = ? ORDER BY created_at, rowid",
         session_id,
     ):
@@ -129,6 +130,7 @@ async def _export(conn: aiosqlite.Connection, session_id: str) -> dict[str, Any]
                 "doc_seq": run[11],
                 "code": run[12],
                 "created_at": run[13],
+                "compile_failed": bool(run[14]),
                 "output": [{"seq": o[0], "t": o[1], "stream": o[2], "data": o[3]} for o in output],
             }
         )
@@ -323,6 +325,10 @@ def _check_runs(runs: Any, last_seq: int) -> list[dict[str, Any]]:
         for key in _RUN_BOOLS:
             _need(isinstance(run.get(key), bool), f"run #{i} {key} must be a boolean")
             out[key] = run[key]
+        # Files exported before runs recorded it have none: those runs count as compiled.
+        compile_failed = run.get("compile_failed", False)
+        _need(isinstance(compile_failed, bool), f"run #{i} compile_failed must be a boolean")
+        out["compile_failed"] = compile_failed
         _need(out["doc_seq"] is None or out["doc_seq"] <= last_seq, f"run #{i} doc_seq")
         output = run.get("output")
         _need(isinstance(output, list), f"run #{i} output must be a list")
@@ -376,8 +382,8 @@ async def import_session(store: Store, plan: ImportPlan, session_id: str) -> Ses
             await conn.execute(
                 "INSERT INTO runs (id, session_id, language, user, status, exit_code,"
                 " started_at, finished_at, duration_ms, timed_out, oom_killed,"
-                " output_truncated, doc_seq, code, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " output_truncated, doc_seq, code, created_at, compile_failed)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     run_id,
                     session_id,
@@ -390,6 +396,7 @@ async def import_session(store: Store, plan: ImportPlan, session_id: str) -> Ses
                     run["doc_seq"],
                     run["code"],
                     run["created_at"],
+                    int(run["compile_failed"]),
                 ),
             )
             await conn.executemany(

@@ -53,6 +53,7 @@ class RunRecord:
     timed_out: bool = False
     oom_killed: bool = False
     output_truncated: bool = False
+    compile_failed: bool = False
     doc_seq: int | None = None
     code: str = ""
 

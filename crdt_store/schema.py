@@ -105,6 +105,11 @@ MIGRATIONS: list[str] = [
         UPDATE session_code SET code = NEW.code WHERE session_id = OLD.id;
     END;
     """,
+    # 5: whether a run ended in its compile step (the program never started). Runs
+    # stored before this step count as not, which is what the history knew of them.
+    """
+    ALTER TABLE runs ADD COLUMN compile_failed INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -94,7 +94,7 @@ _CHECKPOINT_EVERY = 250
 _SESSION_COLUMNS = "id, title, language, created_at, updated_at"
 _RUN_COLUMNS = (
     "id, session_id, language, user, status, exit_code, started_at, finished_at, "
-    "duration_ms, timed_out, oom_killed, output_truncated, doc_seq, code"
+    "duration_ms, timed_out, oom_killed, output_truncated, doc_seq, code, compile_failed"
 )
 
 
@@ -800,15 +800,17 @@ class Store:
             int(run.output_truncated),
             run.doc_seq,
             run.code,
+            int(run.compile_failed),
             now_ms(),
         )
         await self._write_one(
             f"INSERT INTO runs ({_RUN_COLUMNS}, created_at) VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
             "status = excluded.status, exit_code = excluded.exit_code, "
             "started_at = excluded.started_at, finished_at = excluded.finished_at, "
             "duration_ms = excluded.duration_ms, timed_out = excluded.timed_out, "
-            "oom_killed = excluded.oom_killed, output_truncated = excluded.output_truncated",
+            "oom_killed = excluded.oom_killed, output_truncated = excluded.output_truncated, "
+            "compile_failed = excluded.compile_failed",
             values,
         )
 
@@ -983,4 +985,5 @@ def _run(row: Sequence[Any]) -> RunRecord:
         output_truncated=bool(row[11]),
         doc_seq=row[12],
         code=row[13],
+        compile_failed=bool(row[14]),
     )

@@ -154,6 +154,10 @@ SCHEMAS: dict[str, Any] = {
             "timed_out": _BOOL,
             "oom_killed": _BOOL,
             "output_truncated": _BOOL,
+            "compile_failed": {
+                "type": "boolean",
+                "description": "The run ended in its compile step: the program never started.",
+            },
             "doc_seq": _NULL_INT,
         },
     },

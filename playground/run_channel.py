@@ -316,6 +316,7 @@ class SessionRuns:
             record.status, record.exit_code = result.status, result.exit_code
             record.started_at, record.finished_at = result.started_at, result.finished_at
             record.duration_ms, record.timed_out = result.duration_ms, result.timed_out
+            record.compile_failed = result.compile_failed
             record.oom_killed, record.output_truncated = (
                 result.oom_killed,
                 result.output_truncated,

@@ -155,6 +155,7 @@ async def execute(request: Request) -> Response:
     record.started_at, record.finished_at = result.started_at, result.finished_at
     record.duration_ms, record.timed_out = result.duration_ms, result.timed_out
     record.oom_killed, record.output_truncated = result.oom_killed, result.output_truncated
+    record.compile_failed = result.compile_failed
     await store.save_run(record)
     await store.append_output(record.id, output)
     if result.status == "error" and result.error is not None:

@@ -124,6 +124,8 @@ class Outcome:
     oom_killed: bool
     output_truncated: bool
     duration_ms: int
+    # Whether the compile step succeeded (None: the language has none).
+    compiled: bool | None = None
 
 
 def instance_labels(instance: str) -> dict[str, str]:
@@ -191,9 +193,48 @@ def container_config(
     }
 
 
+# Written by the run script once the compile step has succeeded, just before the program
+# starts. Compilers' stdout is sent to stderr, so on stdout these are the first bytes of
+# the run: `_CompiledMark` takes them off, and a run that never wrote them never got
+# past its compile step.
+COMPILED_MARK = b"\x1eplayground:compiled\x1e\n"
+_COMPILED_PRINTF = "printf '\\036playground:compiled\\036\\n'"
+
+
+class _CompiledMark:
+    """Takes `COMPILED_MARK` off the head of stdout and notes whether it came."""
+
+    def __init__(self, expected: bool) -> None:
+        self._looking = expected
+        self._head = b""
+        self.seen = False
+
+    def stdout(self, data: bytes) -> bytes:
+        """What of `data` is the program's: all of it once the head has been judged."""
+        if not self._looking:
+            return data
+        self._head += data
+        if len(self._head) < len(COMPILED_MARK) and COMPILED_MARK.startswith(self._head):
+            return b""
+        self._looking = False
+        head, self._head = self._head, b""
+        if head.startswith(COMPILED_MARK):
+            self.seen = True
+            return head[len(COMPILED_MARK) :]
+        return head
+
+    def rest(self) -> bytes:
+        """Bytes held back when stdout ended part way into what looked like the mark."""
+        self._looking = False
+        head, self._head = self._head, b""
+        return head
+
+
 def payload(lang: Language, code: str) -> bytes:
     """The stdin prefix of a run: header line, then a tar of the source and run script."""
     steps = [step for step in (compile_step(lang),) if step is not None]
+    if steps:
+        steps.append(_COMPILED_PRINTF)
     steps.append(f"exec {shlex.join(lang.run)}")
     script = "\n".join(steps) + "\n"
     buf = io.BytesIO()
@@ -283,7 +324,8 @@ class Sandbox:
         self._used = True
         started = time.monotonic()
         await self._stream.write(payload(self.lang, code))
-        reader = asyncio.create_task(self._read(collector))
+        mark = _CompiledMark(self.lang.compile is not None)
+        reader = asyncio.create_task(self._read(collector, mark))
         feeder = asyncio.create_task(self._feed(control))
         stop = asyncio.create_task(control.stopped.wait())
         cap = asyncio.create_task(collector.capped.wait())
@@ -319,6 +361,7 @@ class Sandbox:
             oom_killed=oom,
             output_truncated=collector.truncated,
             duration_ms=duration_ms,
+            compiled=mark.seen if self.lang.compile is not None else None,
         )
 
     async def remove(self) -> None:
@@ -331,13 +374,17 @@ class Sandbox:
             await self.api.remove(self.id)
         self._tracked.discard(self.id)
 
-    async def _read(self, collector: OutputCollector) -> None:
+    async def _read(self, collector: OutputCollector, mark: _CompiledMark) -> None:
         while True:
             frame = await self._stream.read()
             if frame is None:
+                collector.feed("stdout", mark.rest())
                 return
             fd, data = frame
-            collector.feed("stderr" if fd == 2 else "stdout", data)
+            if fd == 2:
+                collector.feed("stderr", data)
+            else:
+                collector.feed("stdout", mark.stdout(data))
 
     async def _feed(self, control: RunControl) -> None:
         while True:

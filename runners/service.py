@@ -88,6 +88,8 @@ class RunResult:
     finished_at: int
     duration_ms: int
     error: RunnerError | None = None
+    # It ended in its compile step: the compiler refused the program, which never ran.
+    compile_failed: bool = False
 
 
 @dataclass
@@ -293,6 +295,9 @@ def _result(outcome: Outcome, started_at: int) -> RunResult:
         status = "ok"
     else:
         status = "failed"
+    # Only a failure says anything of the compiler: a run stopped, timed out, out of
+    # memory or over the output limit while compiling was cut short, not refused.
+    compile_failed = status == "failed" and outcome.compiled is False and not outcome.oom_killed
     error = None
     if status == "error":
         error = RuntimeUnavailable("the run's container vanished before reporting its exit")
@@ -308,4 +313,5 @@ def _result(outcome: Outcome, started_at: int) -> RunResult:
         finished_at=max(started_at + outcome.duration_ms, now_ms()),
         duration_ms=outcome.duration_ms,
         error=error,
+        compile_failed=compile_failed,
     )

@@ -212,7 +212,14 @@ async def test_a_version_1_database_is_migrated_in_place(tmp_path: Path) -> None
             "INSERT INTO sessions (id, title, language, code, created_at, updated_at) "
             "VALUES ('old', 'kept', 'python', 'print(\"needle\")', 1, 1)"
         )
+        conn.execute(
+            "INSERT INTO runs (id, session_id, language, status, exit_code, created_at) "
+            "VALUES ('old-run', 'old', 'c', 'failed', 1, 1)"
+        )
     async with Store(path) as store:
+        # Runs from before step 5 did not record a compile failure: none is claimed.
+        old_run = await store.get_run("old-run")
+        assert old_run is not None and old_run.compile_failed is False
         session = await store.get_session("old")
         assert session is not None and session.title == "kept"
         # The code moved to its own table (step 4), still searchable.

@@ -132,6 +132,33 @@ async def test_runs_and_their_output_travel_with_the_export(
     }
 
 
+@pytest.mark.docker
+async def test_a_compile_failure_travels_and_older_files_import_without_it(
+    server: ServerProcess,
+) -> None:
+    session = server.create_session("c", code="int main( {\n")
+    run = await run_once(server, session["id"], "ada")
+    assert (run["status"], run["compile_failed"]) == ("failed", True)
+    document = export(server, session["id"])
+    assert document["runs"][0]["compile_failed"] is True
+
+    def imported_run(doc: dict[str, Any]) -> dict[str, Any]:
+        response = import_(server, json.dumps(doc).encode())
+        assert response.status_code == 201, response.text
+        (copied,) = httpx.get(f"{server.url}/api/sessions/{response.json()['id']}/runs").json()
+        return dict(copied)
+
+    assert imported_run(document)["compile_failed"] is True
+    # A file exported before runs recorded it: those runs count as compiled.
+    older = copy.deepcopy(document)
+    del older["runs"][0]["compile_failed"]
+    assert imported_run(redigest(older))["compile_failed"] is False
+    wrong = copy.deepcopy(document)
+    wrong["runs"][0]["compile_failed"] = "yes"
+    refused = import_(server, json.dumps(redigest(wrong)).encode())
+    assert refused.status_code == 422, refused.text
+
+
 def _corruptions(document: dict[str, Any]) -> list[tuple[str, bytes, int, str]]:
     """(name, file, expected status, expected error code)."""
 

@@ -151,6 +151,7 @@ async def test_template_says_hello(runner: RunnerService, language: str) -> None
     assert ran.result.exit_code == 0
     assert ran.stdout == TEMPLATE_OUTPUT.get(language, "Hello, world!\n")
     assert ran.stderr == ""
+    assert ran.result.compile_failed is False
 
 
 @pytest.mark.parametrize("language", sorted(BROKEN))
@@ -162,6 +163,40 @@ async def test_compile_or_syntax_error_is_stderr_and_failed(
     assert ran.result.exit_code not in (0, None)
     assert ran.stderr.strip(), "the compiler's complaint is shown on stderr"
     assert not ran.result.timed_out
+    # Where a compiler runs first, the run says it ended there; a syntax error of an
+    # interpreted language is the program's own failure.
+    compiled = get_language(language).compile is not None
+    assert ran.result.compile_failed == compiled
+    if compiled:
+        assert ran.stdout == "", "nothing ran, and the mark on stdout was taken off"
+
+
+# Compiles, prints, then fails on its own: not a compile failure, and its stdout whole.
+EXIT_3 = {
+    "c": '#include <stdio.h>\nint main(void) { puts("x"); return 3; }\n',
+    "cpp": '#include <cstdio>\nint main() { std::puts("x"); return 3; }\n',
+    "rust": 'fn main() { println!("x"); std::process::exit(3); }\n',
+    "go": 'package main\n\nimport (\n\t"fmt"\n\t"os"\n)\n\n'
+    'func main() { fmt.Println("x"); os.Exit(3) }\n',
+    "java": "public class Main {\n    public static void main(String[] args) {\n"
+    '        System.out.println("x");\n        System.exit(3);\n    }\n}\n',
+    "csharp": 'class P { static int Main() { System.Console.WriteLine("x"); return 3; } }\n',
+    "typescript": 'console.log("x");\nprocess.exit(3);\n',
+}
+
+
+def test_every_compiled_language_has_a_failing_program() -> None:
+    assert set(EXIT_3) == {lang.id for lang in LANGUAGES if lang.compile is not None}
+
+
+@pytest.mark.parametrize("language", sorted(EXIT_3))
+async def test_a_compiled_program_that_fails_did_not_fail_to_compile(
+    runner: RunnerService, language: str
+) -> None:
+    ran = await run(runner, language, EXIT_3[language])
+    assert (ran.result.status, ran.result.exit_code) == ("failed", 3), ran.stderr
+    assert ran.result.compile_failed is False
+    assert ran.stdout == "x\n"
 
 
 @pytest.mark.parametrize("language", sorted(ECHO))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from runners.output import MAX_EVENT_BYTES, OutputCollector, OutputEvent
+from runners.sandbox import COMPILED_MARK, _CompiledMark
 
 
 async def test_a_character_split_across_frames_stays_whole() -> None:
@@ -49,3 +50,21 @@ async def test_large_output_is_split_into_bounded_events() -> None:
     assert all(len(e.data) <= MAX_EVENT_BYTES for e in events)
     assert sum(len(e.data) for e in events) == 3 * MAX_EVENT_BYTES + 5
     assert [e.seq for e in events] == list(range(len(events)))
+
+
+def test_the_compiled_mark_is_taken_off_stdout_however_it_is_split() -> None:
+    program = b"first line\n"
+    stream = COMPILED_MARK + program
+    for size in (1, 2, 5, len(COMPILED_MARK), len(stream)):
+        mark = _CompiledMark(expected=True)
+        out = b"".join(mark.stdout(stream[i : i + size]) for i in range(0, len(stream), size))
+        assert (out + mark.rest(), mark.seen) == (program, True), size
+
+
+def test_stdout_without_the_mark_is_passed_on_whole() -> None:
+    # A compile that failed writes no mark; a language without a compile step looks for none.
+    for data in (b"\x1eplay", b"\x1eplayground:compiled\x1f\n", b"hello\n"):
+        mark = _CompiledMark(expected=True)
+        assert mark.stdout(data) + mark.rest() == data and not mark.seen
+    mark = _CompiledMark(expected=False)
+    assert mark.stdout(COMPILED_MARK) == COMPILED_MARK and not mark.seen

@@ -64,5 +64,10 @@ describe("parseServerFrame", () => {
       type: "run_finished",
       run: { id: "7", status: "ok", exit_code: null, timed_out: false, oom_killed: false },
     });
+    expect(frame).toMatchObject({ run: { compile_failed: false } });
+    const refused = parseServerFrame(
+      '{"type":"run_finished","run":{"id":"r","status":"failed","compile_failed":true}}',
+    );
+    expect(refused).toMatchObject({ run: { compile_failed: true } });
   });
 });

@@ -36,6 +36,7 @@ export function parseRun(v: unknown): Run | null {
     timed_out: v.timed_out === true,
     oom_killed: v.oom_killed === true,
     output_truncated: v.output_truncated === true,
+    compile_failed: v.compile_failed === true,
   };
 }
 

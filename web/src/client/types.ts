@@ -21,6 +21,8 @@ export interface Run {
   timed_out: boolean;
   oom_killed: boolean;
   output_truncated: boolean;
+  /** It ended in its compile step; a server that does not say is taken as "no". */
+  compile_failed?: boolean;
 }
 
 export type OutputStream = "stdout" | "stderr";

@@ -19,6 +19,9 @@ describe("run formatting", () => {
     expect(
       runHeadline(makeRun({ status: "failed", exit_code: 137, output_truncated: true })).text,
     ).toBe("Output limit reached");
+    expect(
+      runHeadline(makeRun({ status: "failed", exit_code: 1, compile_failed: true })).text,
+    ).toBe("Compile error");
     expect(runHeadline(makeRun({ status: "timeout", timed_out: true })).tone).toBe("warn");
     expect(runHeadline(makeRun({ status: "error" })).text).toBe("Platform error");
   });

@@ -24,6 +24,7 @@ export function runHeadline(run: Run): { text: string; tone: Tone } {
       // The platform's own kills say why; their exit code (137) would only puzzle.
       if (run.oom_killed) return { text: "Out of memory", tone: "bad" };
       if (run.output_truncated) return { text: "Output limit reached", tone: "bad" };
+      if (run.compile_failed) return { text: "Compile error", tone: "bad" };
       return { text: `Exit code ${run.exit_code ?? "?"}`, tone: "bad" };
     case "timeout":
       return { text: "Timed out", tone: "warn" };

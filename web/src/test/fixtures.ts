@@ -14,6 +14,7 @@ export function makeRun(overrides: Partial<Run> = {}): Run {
     timed_out: false,
     oom_killed: false,
     output_truncated: false,
+    compile_failed: false,
     ...overrides,
   };
 }
