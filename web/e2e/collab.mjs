@@ -166,7 +166,7 @@ async function run(browser) {
   );
   const out = await outputText(bob.page);
   check(out.includes("this goes to stderr"), `stderr shown: ${out}`);
-  check(out.includes("Ada Lovelace ran python"), `run header names who ran it: ${out}`);
+  check(out.includes("Ada Lovelace ran Python"), `run header names who ran it: ${out}`);
   // stderr is coloured: xterm renders it in a span with a foreground colour class.
   const stderrColoured = await bob.page.$$eval('[data-testid="output"] .xterm-rows span', (spans) =>
     spans.some(

@@ -7,6 +7,7 @@ import {
   outputText,
   runFlags,
   runHeadline,
+  startedLine,
 } from "./runFormat";
 
 describe("run formatting", () => {
@@ -32,6 +33,10 @@ describe("run formatting", () => {
       "output truncated",
     ]);
     expect(runFlags(makeRun({ status: "timeout", timed_out: true }))).toEqual([]);
+  });
+
+  it("names the language as people know it in a run's first line", () => {
+    expect(startedLine(makeRun({ user: "Ada", language: "cpp" }))).toContain("Ada ran C++");
   });
 
   it("formats durations for people", () => {

@@ -1,5 +1,6 @@
 import type { RunLogEffect } from "../client/runLog";
 import type { OutputStream, Run } from "../client/types";
+import { languageLabel } from "../editor/languages";
 
 export function formatDuration(ms: number | null): string {
   if (ms === null) return "";
@@ -81,7 +82,7 @@ export function outputText(stream: OutputStream, data: string): string {
 
 export function startedLine(run: Run): string {
   const who = run.user ? `${run.user} ran` : "Run of";
-  return `${DIM}── ${who} ${run.language}${run.started_at ? ` at ${clockTime(run.started_at)}` : ""} ──${RESET}\r\n`;
+  return `${DIM}── ${who} ${languageLabel(run.language)}${run.started_at ? ` at ${clockTime(run.started_at)}` : ""} ──${RESET}\r\n`;
 }
 
 export function finishedLine(run: Run): string {
