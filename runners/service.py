@@ -297,7 +297,11 @@ def _result(outcome: Outcome, started_at: int) -> RunResult:
         status = "failed"
     # Only a failure says anything of the compiler: a run stopped, timed out, out of
     # memory or over the output limit while compiling was cut short, not refused.
-    compile_failed = status == "failed" and outcome.compiled is False and not outcome.oom_killed
+    compile_failed = (
+        status == "failed"
+        and outcome.compiled is False
+        and not (outcome.oom_killed or outcome.output_truncated)
+    )
     error = None
     if status == "error":
         error = RuntimeUnavailable("the run's container vanished before reporting its exit")

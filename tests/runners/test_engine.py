@@ -118,6 +118,20 @@ async def test_a_run_finishes_after_its_last_output() -> None:
 
 
 @pytest.mark.docker
+async def test_a_compile_cut_short_by_the_output_limit_is_not_called_refused() -> None:
+    """compile_failed says the compiler refused the program; a compile stopped for its
+    torrent of messages did not finish, so it says nothing of the kind."""
+    config = RunnerConfig(limits=Limits(time_limit_s=8, output_bytes=300), pool_size=0)
+    async with RunnerService(config) as runner:
+        undeclared = "".join(f"  x{i};\n" for i in range(200))
+        noisy = await run(runner, "c", "int main(void) {\n" + undeclared + "}\n")
+        quiet = await run(runner, "c", "int main( {\n")
+    assert (noisy.result.status, noisy.result.output_truncated) == ("failed", True)
+    assert noisy.result.compile_failed is False
+    assert (quiet.result.status, quiet.result.compile_failed) == ("failed", True)
+
+
+@pytest.mark.docker
 async def test_runs_beyond_the_concurrency_limit_wait_queued_then_run() -> None:
     config = RunnerConfig(limits=Limits(time_limit_s=8), pool_size=0, concurrency=1)
     async with RunnerService(config) as runner:
