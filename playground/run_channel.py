@@ -51,6 +51,15 @@ def error_frame(code: str, message: str) -> dict[str, Any]:
     return {"type": "error", "code": code, "message": message}
 
 
+def record_result(record: RunRecord, result: RunResult) -> None:
+    """Copies how a run ended into the record that stores it."""
+    record.status, record.exit_code = result.status, result.exit_code
+    record.started_at, record.finished_at = result.started_at, result.finished_at
+    record.duration_ms, record.timed_out = result.duration_ms, result.timed_out
+    record.oom_killed, record.output_truncated = result.oom_killed, result.output_truncated
+    record.compile_failed = result.compile_failed
+
+
 class _Subscriber:
     """A client plus its bounded send queue and the task draining it."""
 
@@ -313,14 +322,7 @@ class SessionRuns:
             record.started_at = record.started_at or t
             record.duration_ms = record.finished_at - record.started_at
         else:
-            record.status, record.exit_code = result.status, result.exit_code
-            record.started_at, record.finished_at = result.started_at, result.finished_at
-            record.duration_ms, record.timed_out = result.duration_ms, result.timed_out
-            record.compile_failed = result.compile_failed
-            record.oom_killed, record.output_truncated = (
-                result.oom_killed,
-                result.output_truncated,
-            )
+            record_result(record, result)
             if result.error is not None:
                 self.broadcast(error_frame(result.error.code, result.error.message))
         try:

@@ -32,7 +32,7 @@ from .errors import (
     RateLimited,
 )
 from .http import field, json_body, query_int
-from .run_channel import RunHub, error_frame
+from .run_channel import RunHub, error_frame, record_result
 from .session_routes import SESSION_ID_ALPHABET, readable_session
 from .settings import Settings
 
@@ -151,11 +151,7 @@ async def execute(request: Request) -> Response:
         control=RunControl(stdin.encode(), eof=True),
         on_output=on_output,
     )
-    record.status, record.exit_code = result.status, result.exit_code
-    record.started_at, record.finished_at = result.started_at, result.finished_at
-    record.duration_ms, record.timed_out = result.duration_ms, result.timed_out
-    record.oom_killed, record.output_truncated = result.oom_killed, result.output_truncated
-    record.compile_failed = result.compile_failed
+    record_result(record, result)
     await store.save_run(record)
     await store.append_output(record.id, output)
     if result.status == "error" and result.error is not None:
