@@ -92,7 +92,7 @@ export function ReplayView({
   // The session may be live: what happens after the replay opened joins the timeline.
   // Whoever is at the end stays at the end; anyone elsewhere stays where they are.
   const lastT = replay?.end ?? 0;
-  const loaded = events !== null;
+  const loaded = replay !== null;
   useEffect(() => {
     if (!loaded || !complete) return;
     let live = true;
@@ -142,11 +142,7 @@ export function ReplayView({
       (s) => {
         fetching.current = false;
         setError(null);
-        cache.current.set(target, s);
-        if (cache.current.size > SNAPSHOT_CACHE) {
-          const oldest = cache.current.keys().next().value;
-          if (oldest !== undefined) cache.current.delete(oldest);
-        }
+        remember(cache.current, target, s, SNAPSHOT_CACHE);
         if (wanted.current === target) setSnapshot(s);
         else load();
       },
@@ -339,6 +335,16 @@ export function ReplayView({
   );
 }
 
+/** Keeps `value` under `key` as the newest entry, forgetting the oldest past `cap`. */
+function remember<K, V>(cache: Map<K, V>, key: K, value: V, cap: number): void {
+  cache.delete(key);
+  cache.set(key, value);
+  if (cache.size > cap) {
+    const oldest = cache.keys().next().value;
+    if (oldest !== undefined) cache.delete(oldest);
+  }
+}
+
 function StepButton({
   direction,
   disabled,
@@ -493,12 +499,7 @@ function ReplayOutput({
         final: false,
       };
       cached = entry;
-      details.current.delete(runId);
-      details.current.set(runId, entry);
-      if (details.current.size > RUN_CACHE) {
-        const oldest = details.current.keys().next().value;
-        if (oldest !== undefined) details.current.delete(oldest);
-      }
+      remember(details.current, runId, entry, RUN_CACHE);
     }
     cached.detail.then(
       (d) => live && setDetail(d),

@@ -1,5 +1,5 @@
 import type { Run, RunStatus, StoredOutput, TimelineEvent } from "../client/types";
-import { finishedLine, outputText, startedLine } from "./runFormat";
+import { effectText, outputText, startedLine } from "./runFormat";
 
 /** One stored document update: the unit the replay steps through. */
 export interface EditMark {
@@ -185,8 +185,7 @@ export function terminalAt(
   for (const c of output.slice(from, chunks)) text += outputText(c.stream, c.data);
   if (finished && !(grows && shown.finished)) {
     const atLineStart = output[chunks - 1]?.data.endsWith("\n") ?? true;
-    const line = finishedLine(run);
-    text += atLineStart ? line.replace(/^\r\n/, "") : line;
+    text += effectText({ kind: "finished", run }, atLineStart);
   }
   return { reset: !grows, text, shown: { runId: run.id, chunks, finished } };
 }
