@@ -10,7 +10,8 @@ Schema (`format` = "playground-session-history", `version` = 1); bytes are base6
       "updates": [{"seq", "t", "author", "data"}],   # the log, seq contiguous
       "runs": [{"id", "language", "user", "status", "exit_code", "started_at",
                 "finished_at", "duration_ms", "timed_out", "oom_killed",
-                "output_truncated", "compile_failed", "doc_seq", "code", "created_at",
+                "output_truncated", "compile_failed", "cpu_ms", "memory_kb", "doc_seq",
+                "code", "created_at",
                 "output": [{"seq", "t", "stream", "data"}]}],
       "final": {"seq", "code", "language", "title"},
       "digest": "sha256:HEX"   # of the canonical JSON of every other key
@@ -45,6 +46,9 @@ VERSION = 1
 RUN_STATUSES = {"queued", "running", "ok", "failed", "timeout", "killed", "error"}
 _RUN_INTS = ("exit_code", "started_at", "finished_at", "duration_ms", "doc_seq")
 _RUN_BOOLS = ("timed_out", "oom_killed", "output_truncated")
+# What the program used; null where not measured, absent from files made before runs
+# recorded it.
+_RUN_USAGE = ("cpu_ms", "memory_kb")
 
 
 class ImportRefused(BadRequest):
@@ -111,8 +115,8 @@ async def _export(conn: aiosqlite.Connection, session_id: str) -> dict[str, Any]
     runs = []
     for run in await rows(
         "SELECT id, language, user, status, exit_code, started_at, finished_at, duration_ms,"
-        " timed_out, oom_killed, output_truncated, doc_seq, code, created_at, compile_failed"
-        " FROM runs"
+        " timed_out, oom_killed, output_truncated, doc_seq, code, created_at, compile_failed,"
+        " cpu_ms, memory_kb FROM runs"
         " WHERE session_id = ? ORDER BY created_at, rowid",
         session_id,
     ):
@@ -131,6 +135,7 @@ async def _export(conn: aiosqlite.Connection, session_id: str) -> dict[str, Any]
                 "code": run[12],
                 "created_at": run[13],
                 "compile_failed": bool(run[14]),
+                **dict(zip(_RUN_USAGE, run[15:17], strict=True)),
                 "output": [{"seq": o[0], "t": o[1], "stream": o[2], "data": o[3]} for o in output],
             }
         )
@@ -329,6 +334,8 @@ def _check_runs(runs: Any, last_seq: int) -> list[dict[str, Any]]:
         compile_failed = run.get("compile_failed", False)
         _need(isinstance(compile_failed, bool), f"run #{i} compile_failed must be a boolean")
         out["compile_failed"] = compile_failed
+        for key in _RUN_USAGE:
+            out[key] = _int(run.get(key), f"run #{i} {key}", optional=True)
         _need(out["doc_seq"] is None or out["doc_seq"] <= last_seq, f"run #{i} doc_seq")
         output = run.get("output")
         _need(isinstance(output, list), f"run #{i} output must be a list")
@@ -382,8 +389,8 @@ async def import_session(store: Store, plan: ImportPlan, session_id: str) -> Ses
             await conn.execute(
                 "INSERT INTO runs (id, session_id, language, user, status, exit_code,"
                 " started_at, finished_at, duration_ms, timed_out, oom_killed,"
-                " output_truncated, doc_seq, code, created_at, compile_failed)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " output_truncated, doc_seq, code, created_at, compile_failed, cpu_ms,"
+                " memory_kb) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     run_id,
                     session_id,
@@ -397,6 +404,7 @@ async def import_session(store: Store, plan: ImportPlan, session_id: str) -> Ses
                     run["code"],
                     run["created_at"],
                     int(run["compile_failed"]),
+                    *(run[k] for k in _RUN_USAGE),
                 ),
             )
             await conn.executemany(

@@ -54,6 +54,9 @@ class RunRecord:
     oom_killed: bool = False
     output_truncated: bool = False
     compile_failed: bool = False
+    # CPU time and peak resident memory of the program (None: not measured).
+    cpu_ms: int | None = None
+    memory_kb: int | None = None
     doc_seq: int | None = None
     code: str = ""
 

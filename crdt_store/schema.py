@@ -110,6 +110,13 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE runs ADD COLUMN compile_failed INTEGER NOT NULL DEFAULT 0;
     """,
+    # 6: what a run's program used, CPU time and peak memory; NULL where it was not
+    # measured (runs stored before this step, and programs that never ended by
+    # themselves).
+    """
+    ALTER TABLE runs ADD COLUMN cpu_ms INTEGER;
+    ALTER TABLE runs ADD COLUMN memory_kb INTEGER;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

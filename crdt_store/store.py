@@ -94,7 +94,8 @@ _CHECKPOINT_EVERY = 250
 _SESSION_COLUMNS = "id, title, language, created_at, updated_at"
 _RUN_COLUMNS = (
     "id, session_id, language, user, status, exit_code, started_at, finished_at, "
-    "duration_ms, timed_out, oom_killed, output_truncated, doc_seq, code, compile_failed"
+    "duration_ms, timed_out, oom_killed, output_truncated, doc_seq, code, compile_failed, "
+    "cpu_ms, memory_kb"
 )
 
 
@@ -801,16 +802,19 @@ class Store:
             run.doc_seq,
             run.code,
             int(run.compile_failed),
+            run.cpu_ms,
+            run.memory_kb,
             now_ms(),
         )
         await self._write_one(
             f"INSERT INTO runs ({_RUN_COLUMNS}, created_at) VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
             "status = excluded.status, exit_code = excluded.exit_code, "
             "started_at = excluded.started_at, finished_at = excluded.finished_at, "
             "duration_ms = excluded.duration_ms, timed_out = excluded.timed_out, "
             "oom_killed = excluded.oom_killed, output_truncated = excluded.output_truncated, "
-            "compile_failed = excluded.compile_failed",
+            "compile_failed = excluded.compile_failed, cpu_ms = excluded.cpu_ms, "
+            "memory_kb = excluded.memory_kb",
             values,
         )
 
@@ -986,4 +990,6 @@ def _run(row: Sequence[Any]) -> RunRecord:
         doc_seq=row[12],
         code=row[13],
         compile_failed=bool(row[14]),
+        cpu_ms=row[15],
+        memory_kb=row[16],
     )

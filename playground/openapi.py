@@ -158,6 +158,17 @@ SCHEMAS: dict[str, Any] = {
                 "type": "boolean",
                 "description": "The run ended in its compile step: the program never started.",
             },
+            "cpu_ms": {
+                "type": ["integer", "null"],
+                "description": "CPU time the program used (its compile step not counted); "
+                "null when not measured: it never started, or was stopped, timed out or "
+                "cut off at the output limit.",
+            },
+            "memory_kb": {
+                "type": ["integer", "null"],
+                "description": "Peak resident memory of the program's largest process, in "
+                "KiB; null when not measured, as for cpu_ms.",
+            },
             "doc_seq": _NULL_INT,
         },
     },

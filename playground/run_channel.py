@@ -58,6 +58,7 @@ def record_result(record: RunRecord, result: RunResult) -> None:
     record.duration_ms, record.timed_out = result.duration_ms, result.timed_out
     record.oom_killed, record.output_truncated = result.oom_killed, result.output_truncated
     record.compile_failed = result.compile_failed
+    record.cpu_ms, record.memory_kb = result.cpu_ms, result.memory_kb
 
 
 class _Subscriber:

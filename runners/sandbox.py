@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import io
 import os
+import re
 import shlex
 import socket
 import tarfile
@@ -115,6 +116,14 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class Usage:
+    """What a program used, as its run script measured it."""
+
+    cpu_ms: int
+    memory_kb: int
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What happened to the program."""
 
@@ -126,6 +135,8 @@ class Outcome:
     duration_ms: int
     # Whether the compile step succeeded (None: the language has none).
     compiled: bool | None = None
+    # What the program used (None: it never ran, or was killed before it ended).
+    usage: Usage | None = None
 
 
 def instance_labels(instance: str) -> dict[str, str]:
@@ -230,12 +241,110 @@ class _CompiledMark:
         return head
 
 
+# What the program used, written by the run script once it has ended: GNU time's line
+# (peak resident set in KiB, user and system seconds of the program and what it
+# waited for), then the container's CPU time over the run step in microseconds from
+# its cgroup (v1 or v2; `-` when unreadable). Its lines go to stdout after the program
+# and every process it left behind are gone, so the real trailer is the last thing on
+# stdout and anything like it the program printed itself comes before: `_UsageTrailer`
+# takes off only what ends the stream.
+USAGE_HEAD = b"\x1eplayground:usage "
+_USAGE = re.compile(
+    rb"\x1eplayground:usage (?P<rss>\d{1,12}) "
+    rb"(?P<user>\d{1,9}\.\d{1,6}) (?P<sys>\d{1,9}\.\d{1,6})\n"
+    rb"(?P<cgroup>\d{1,15}|-)\x1e\n"
+)
+# Every proper prefix of a trailer matches this (so does a trailer; bounded lengths).
+_USAGE_PREFIX = re.compile(rb"\x1eplayground:usage [\d. ]{0,40}(\n((\d{1,15}|-)(\x1e\n?)?)?)?")
+
+# The run step when the image has GNU time (older images run the program as before).
+# GNU time writes its line to the script's stdout (fd 3) once the program has ended;
+# then nothing the program left behind may write after it.
+_MEASURED_RUN = """\
+[ -x /usr/bin/time ] || exec {command}
+cpu_us() {{
+  if read -r ns 2>/dev/null </sys/fs/cgroup/cpuacct/cpuacct.usage; then
+    echo $((ns / 1000)); return
+  fi
+  while read -r key value; do
+    [ "$key" = usage_usec ] && echo "$value" && return
+  done 2>/dev/null </sys/fs/cgroup/cpu.stat
+  echo -
+}}
+before=$(cpu_us)
+{timed} 3>&1
+code=$?
+kill -9 -1 2>/dev/null
+after=$(cpu_us)
+case "$before:$after" in
+  *[!0-9:]* | :* | *:) used=- ;;
+  *) used=$((after - before)) ;;
+esac
+printf '%s\\036\\n' "$used"
+exit "$code"
+"""
+
+
+def _measured_run(command: tuple[str, ...]) -> str:
+    """The run step: `command` under GNU time, then the usage trailer."""
+    fmt = USAGE_HEAD.decode() + "%M %U %S"
+    timed = ("/usr/bin/time", "-q", "-f", fmt, "-o", "/dev/fd/3", *command)
+    return _MEASURED_RUN.format(command=shlex.join(command), timed=shlex.join(timed))
+
+
+class _UsageTrailer:
+    """Takes the usage trailer off the end of stdout and reads it.
+
+    Holds back at most a trailer's length while stdout ends in what could be the
+    start of one; anything that turns out not to end the stream is the program's."""
+
+    def __init__(self) -> None:
+        self._held = b""
+        self.usage: Usage | None = None
+
+    def stdout(self, data: bytes) -> bytes:
+        """What of `data` is surely the program's by now."""
+        buf = self._held + data
+        start = _trailer_start(buf)
+        self._held = buf[start:]
+        return buf[:start]
+
+    def end(self) -> bytes:
+        """Stdout has ended: read the trailer if it is what ended it, else give it back."""
+        held, self._held = self._held, b""
+        match = _USAGE.fullmatch(held)
+        if match is None:
+            return held
+        cgroup = match["cgroup"]
+        if cgroup != b"-":
+            cpu_ms = round(int(cgroup) / 1000)
+        else:
+            cpu_ms = round((float(match["user"]) + float(match["sys"])) * 1000)
+        self.usage = Usage(cpu_ms=cpu_ms, memory_kb=int(match["rss"]))
+        return b""
+
+
+def _trailer_start(buf: bytes) -> int:
+    """Where in `buf` a possible trailer starts (len(buf): nowhere). A trailer holds two
+    record separators, so it starts at one of the last two."""
+    last = buf.rfind(b"\x1e")
+    if last < 0:
+        return len(buf)
+    before = buf.rfind(b"\x1e", 0, last)
+    for start in (before, last):
+        if start >= 0 and _USAGE_PREFIX.fullmatch(buf, start) is not None:
+            return start
+        if start >= 0 and USAGE_HEAD.startswith(buf[start:]):
+            return start
+    return len(buf)
+
+
 def payload(lang: Language, code: str) -> bytes:
     """The stdin prefix of a run: header line, then a tar of the source and run script."""
     steps = [step for step in (compile_step(lang),) if step is not None]
     if steps:
         steps.append(_COMPILED_PRINTF)
-    steps.append(f"exec {shlex.join(lang.run)}")
+    steps.append(_measured_run(lang.run))
     script = "\n".join(steps) + "\n"
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tar:
@@ -325,7 +434,8 @@ class Sandbox:
         started = time.monotonic()
         await self._stream.write(payload(self.lang, code))
         mark = _CompiledMark(self.lang.compile is not None)
-        reader = asyncio.create_task(self._read(collector, mark))
+        trailer = _UsageTrailer()
+        reader = asyncio.create_task(self._read(collector, mark, trailer))
         feeder = asyncio.create_task(self._feed(control))
         stop = asyncio.create_task(control.stopped.wait())
         cap = asyncio.create_task(collector.capped.wait())
@@ -362,6 +472,7 @@ class Sandbox:
             output_truncated=collector.truncated,
             duration_ms=duration_ms,
             compiled=mark.seen if self.lang.compile is not None else None,
+            usage=trailer.usage,
         )
 
     async def remove(self) -> None:
@@ -374,17 +485,19 @@ class Sandbox:
             await self.api.remove(self.id)
         self._tracked.discard(self.id)
 
-    async def _read(self, collector: OutputCollector, mark: _CompiledMark) -> None:
+    async def _read(
+        self, collector: OutputCollector, mark: _CompiledMark, trailer: _UsageTrailer
+    ) -> None:
         while True:
             frame = await self._stream.read()
             if frame is None:
-                collector.feed("stdout", mark.rest())
+                collector.feed("stdout", trailer.stdout(mark.rest()) + trailer.end())
                 return
             fd, data = frame
             if fd == 2:
                 collector.feed("stderr", data)
             else:
-                collector.feed("stdout", mark.stdout(data))
+                collector.feed("stdout", trailer.stdout(mark.stdout(data)))
 
     async def _feed(self, control: RunControl) -> None:
         while True:

@@ -90,6 +90,10 @@ class RunResult:
     error: RunnerError | None = None
     # It ended in its compile step: the compiler refused the program, which never ran.
     compile_failed: bool = False
+    # What the program used: CPU time and peak resident memory (None: not measured,
+    # as when it never ran or was killed before it ended).
+    cpu_ms: int | None = None
+    memory_kb: int | None = None
 
 
 @dataclass
@@ -318,4 +322,6 @@ def _result(outcome: Outcome, started_at: int) -> RunResult:
         duration_ms=outcome.duration_ms,
         error=error,
         compile_failed=compile_failed,
+        cpu_ms=outcome.usage.cpu_ms if outcome.usage else None,
+        memory_kb=outcome.usage.memory_kb if outcome.usage else None,
     )

@@ -220,6 +220,8 @@ async def test_a_version_1_database_is_migrated_in_place(tmp_path: Path) -> None
         # Runs from before step 5 did not record a compile failure: none is claimed.
         old_run = await store.get_run("old-run")
         assert old_run is not None and old_run.compile_failed is False
+        # Nor was what the program used measured before step 6.
+        assert (old_run.cpu_ms, old_run.memory_kb) == (None, None)
         session = await store.get_session("old")
         assert session is not None and session.title == "kept"
         # The code moved to its own table (step 4), still searchable.

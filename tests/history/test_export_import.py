@@ -132,6 +132,14 @@ async def test_runs_and_their_output_travel_with_the_export(
     }
 
 
+def _imported_run(server: ServerProcess, doc: dict[str, Any]) -> dict[str, Any]:
+    """Imports `doc` (one run) and gives the new session's run."""
+    response = import_(server, json.dumps(doc).encode())
+    assert response.status_code == 201, response.text
+    (copied,) = httpx.get(f"{server.url}/api/sessions/{response.json()['id']}/runs").json()
+    return dict(copied)
+
+
 @pytest.mark.docker
 async def test_a_compile_failure_travels_and_older_files_import_without_it(
     server: ServerProcess,
@@ -142,21 +150,42 @@ async def test_a_compile_failure_travels_and_older_files_import_without_it(
     document = export(server, session["id"])
     assert document["runs"][0]["compile_failed"] is True
 
-    def imported_run(doc: dict[str, Any]) -> dict[str, Any]:
-        response = import_(server, json.dumps(doc).encode())
-        assert response.status_code == 201, response.text
-        (copied,) = httpx.get(f"{server.url}/api/sessions/{response.json()['id']}/runs").json()
-        return dict(copied)
-
-    assert imported_run(document)["compile_failed"] is True
+    assert _imported_run(server, document)["compile_failed"] is True
     # A file exported before runs recorded it: those runs count as compiled.
     older = copy.deepcopy(document)
     del older["runs"][0]["compile_failed"]
-    assert imported_run(redigest(older))["compile_failed"] is False
+    assert _imported_run(server, redigest(older))["compile_failed"] is False
     wrong = copy.deepcopy(document)
     wrong["runs"][0]["compile_failed"] = "yes"
     refused = import_(server, json.dumps(redigest(wrong)).encode())
     assert refused.status_code == 422, refused.text
+
+
+@pytest.mark.docker
+async def test_what_a_program_used_travels_and_older_files_import_without_it(
+    server: ServerProcess,
+) -> None:
+    session = server.create_session("python", code="data = b'x' * 50_000_000\nprint(1)\n")
+    run = await run_once(server, session["id"], "ada")
+    assert run["status"] == "ok"
+    assert run["memory_kb"] >= 48_000 and run["cpu_ms"] >= 0
+    document = export(server, session["id"])
+    assert (document["runs"][0]["cpu_ms"], document["runs"][0]["memory_kb"]) == (
+        run["cpu_ms"],
+        run["memory_kb"],
+    )
+
+    copied = _imported_run(server, document)
+    assert (copied["cpu_ms"], copied["memory_kb"]) == (run["cpu_ms"], run["memory_kb"])
+    # A file exported before runs recorded it: not measured.
+    older = copy.deepcopy(document)
+    del older["runs"][0]["cpu_ms"], older["runs"][0]["memory_kb"]
+    assert _imported_run(server, redigest(older))["memory_kb"] is None
+    for bad in ("12", -1, 1.5, True):
+        wrong = copy.deepcopy(document)
+        wrong["runs"][0]["memory_kb"] = bad
+        refused = import_(server, json.dumps(redigest(wrong)).encode())
+        assert refused.status_code == 422, (bad, refused.text)
 
 
 def _corruptions(document: dict[str, Any]) -> list[tuple[str, bytes, int, str]]:

@@ -152,6 +152,9 @@ async def test_template_says_hello(runner: RunnerService, language: str) -> None
     assert ran.stdout == TEMPLATE_OUTPUT.get(language, "Hello, world!\n")
     assert ran.stderr == ""
     assert ran.result.compile_failed is False
+    # Measured in every image: the program ran under GNU time, whatever wraps it.
+    assert ran.result.cpu_ms is not None
+    assert ran.result.memory_kb is not None and ran.result.memory_kb > 0
 
 
 @pytest.mark.parametrize("language", sorted(BROKEN))

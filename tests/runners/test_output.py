@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from runners.output import MAX_EVENT_BYTES, OutputCollector, OutputEvent
-from runners.sandbox import COMPILED_MARK, _CompiledMark
+from runners.sandbox import COMPILED_MARK, Usage, _CompiledMark, _UsageTrailer
 
 
 async def test_a_character_split_across_frames_stays_whole() -> None:
@@ -68,3 +68,43 @@ def test_stdout_without_the_mark_is_passed_on_whole() -> None:
         assert mark.stdout(data) + mark.rest() == data and not mark.seen
     mark = _CompiledMark(expected=False)
     assert mark.stdout(COMPILED_MARK) == COMPILED_MARK and not mark.seen
+
+
+TRAILER = b"\x1eplayground:usage 7632 0.01 0.02\n12345\x1e\n"
+
+
+def _through_trailer(stream: bytes, size: int) -> tuple[bytes, Usage | None]:
+    trailer = _UsageTrailer()
+    out = b"".join(trailer.stdout(stream[i : i + size]) for i in range(0, len(stream), size))
+    return out + trailer.end(), trailer.usage
+
+
+def test_the_usage_trailer_is_read_off_the_end_of_stdout_however_it_is_split() -> None:
+    # The program's own output may hold record separators and even look like the head.
+    program = b"a\x1eb\n\x1eplayground:usage x\nno newline at the end"
+    stream = program + TRAILER
+    for size in (1, 2, 3, 7, len(TRAILER), len(stream)):
+        # The cgroup's microseconds win over GNU time's hundredths.
+        assert _through_trailer(stream, size) == (program, Usage(cpu_ms=12, memory_kb=7632))
+
+
+def test_without_a_cgroup_reading_the_cpu_time_is_user_plus_system() -> None:
+    stream = b"out\n\x1eplayground:usage 900 1.25 0.50\n-\x1e\n"
+    assert _through_trailer(stream, 4) == (b"out\n", Usage(cpu_ms=1750, memory_kb=900))
+
+
+def test_a_trailer_that_does_not_end_stdout_is_the_programs_output() -> None:
+    # A program printing a trailer of its own, then more: none of it is taken off, and a
+    # trailer it prints last is followed by the real one, which alone is read.
+    for stream in (TRAILER + b"more", TRAILER[:-1], TRAILER[:-2] + b"x\x1e\n", b"\x1eplay"):
+        assert _through_trailer(stream, 5) == (stream, None)
+    fake = b"\x1eplayground:usage 1 0.00 0.00\n1\x1e\n"
+    assert _through_trailer(fake + TRAILER, 3) == (fake, Usage(cpu_ms=12, memory_kb=7632))
+
+
+def test_the_compiled_mark_and_the_usage_trailer_both_come_off() -> None:
+    mark, trailer = _CompiledMark(expected=True), _UsageTrailer()
+    stream = COMPILED_MARK + b"hi\n" + TRAILER
+    out = b"".join(trailer.stdout(mark.stdout(stream[i : i + 4])) for i in range(0, len(stream), 4))
+    out += trailer.stdout(mark.rest()) + trailer.end()
+    assert (out, mark.seen, trailer.usage) == (b"hi\n", True, Usage(cpu_ms=12, memory_kb=7632))

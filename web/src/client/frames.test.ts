@@ -69,5 +69,11 @@ describe("parseServerFrame", () => {
       '{"type":"run_finished","run":{"id":"r","status":"failed","compile_failed":true}}',
     );
     expect(refused).toMatchObject({ run: { compile_failed: true } });
+    expect(frame).toMatchObject({ run: { cpu_ms: null, memory_kb: null } });
+    const measured = parseServerFrame(
+      '{"type":"run_finished","run":{"id":"r","status":"ok","cpu_ms":12,"memory_kb":"7680"}}',
+    );
+    // A wrong type is taken as "not measured", not shown as text.
+    expect(measured).toMatchObject({ run: { cpu_ms: 12, memory_kb: null } });
   });
 });

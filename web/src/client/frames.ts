@@ -37,6 +37,8 @@ export function parseRun(v: unknown): Run | null {
     oom_killed: v.oom_killed === true,
     output_truncated: v.output_truncated === true,
     compile_failed: v.compile_failed === true,
+    cpu_ms: num(v.cpu_ms),
+    memory_kb: num(v.memory_kb),
   };
 }
 

@@ -23,6 +23,10 @@ export interface Run {
   output_truncated: boolean;
   /** It ended in its compile step; a server that does not say is taken as "no". */
   compile_failed?: boolean;
+  /** CPU time of the program; null or absent when not measured. */
+  cpu_ms?: number | null;
+  /** Peak resident memory of the program's largest process, KiB; as `cpu_ms`. */
+  memory_kb?: number | null;
 }
 
 export type OutputStream = "stdout" | "stderr";

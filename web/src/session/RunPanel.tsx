@@ -2,7 +2,7 @@ import { type FormEvent, type ReactNode, useState } from "react";
 import type { Run } from "../client/types";
 import { Icon } from "../components/Icon";
 import { Kbd, MOD } from "../components/Kbd";
-import { formatDuration, runFlags, runHeadline } from "./runFormat";
+import { formatDuration, runFlags, runHeadline, runUsage } from "./runFormat";
 
 export interface RunPanelProps {
   run: Run | null;
@@ -27,6 +27,7 @@ export interface RunPanelProps {
 export function RunStatus({ run }: { run: Run }) {
   const { text, tone } = runHeadline(run);
   const flags = runFlags(run);
+  const usage = runUsage(run);
   return (
     <div className="run-status" data-testid="run-status" data-status={run.status}>
       <span className={`chip chip-${tone}`}>
@@ -36,6 +37,11 @@ export function RunStatus({ run }: { run: Run }) {
       {run.user && <span className="run-meta">by {run.user}</span>}
       {run.duration_ms !== null && (
         <span className="run-meta">{formatDuration(run.duration_ms)}</span>
+      )}
+      {usage && (
+        <span className="run-meta" title="CPU time and peak memory of the program">
+          {usage}
+        </span>
       )}
       {flags.map((f) => (
         <span key={f} className="chip chip-warn chip-small">

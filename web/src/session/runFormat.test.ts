@@ -4,6 +4,7 @@ import {
   effectText,
   finishedLine,
   formatDuration,
+  formatMemory,
   outputText,
   runFlags,
   runHeadline,
@@ -44,6 +45,23 @@ describe("run formatting", () => {
     expect(formatDuration(1234)).toBe("1.23 s");
     expect(formatDuration(12_340)).toBe("12.3 s");
     expect(formatDuration(125_000)).toBe("2m 05s");
+  });
+
+  it("says what a program used, where it was measured", () => {
+    expect(formatMemory(812)).toBe("812 KiB");
+    expect(formatMemory(7680)).toBe("7.5 MiB");
+    expect(formatMemory(262_144)).toBe("256 MiB");
+    expect(formatMemory(3 * 1024 * 1024)).toBe("3.00 GiB");
+    const measured = makeRun({
+      status: "ok",
+      exit_code: 0,
+      duration_ms: 40,
+      cpu_ms: 12,
+      memory_kb: 7680,
+    });
+    expect(finishedLine(measured)).toContain("40 ms · CPU 12 ms · 7.5 MiB peak");
+    // A run stopped, timed out or refused by its compiler was not measured: no figures.
+    expect(finishedLine(makeRun({ status: "timeout", duration_ms: 10_000 }))).not.toContain("CPU");
   });
 
   it("colours stderr red and converts newlines for the terminal", () => {

@@ -10,6 +10,24 @@ export function formatDuration(ms: number | null): string {
   return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, "0")}s`;
 }
 
+export function formatMemory(kb: number | null | undefined): string {
+  if (kb === null || kb === undefined) return "";
+  if (kb < 1024) return `${kb} KiB`;
+  const mib = kb / 1024;
+  if (mib < 1024) return `${mib.toFixed(mib < 10 ? 1 : 0)} MiB`;
+  return `${(mib / 1024).toFixed(2)} GiB`;
+}
+
+/** What the program used, where it was measured: "CPU 12 ms · 7.5 MiB peak". */
+export function runUsage(run: Run): string {
+  const parts: string[] = [];
+  if (run.cpu_ms !== null && run.cpu_ms !== undefined)
+    parts.push(`CPU ${formatDuration(run.cpu_ms)}`);
+  if (run.memory_kb !== null && run.memory_kb !== undefined)
+    parts.push(`${formatMemory(run.memory_kb)} peak`);
+  return parts.join(" · ");
+}
+
 export type Tone = "neutral" | "busy" | "ok" | "bad" | "warn";
 
 /** The headline of a run's status: what a person wants to know at a glance. */
@@ -89,7 +107,9 @@ export function finishedLine(run: Run): string {
   const { text, tone } = runHeadline(run);
   const color = tone === "ok" ? GREEN : tone === "warn" ? YELLOW : RED;
   const mark = tone === "ok" ? "✓" : tone === "warn" ? "■" : "✗";
-  const extras = [formatDuration(run.duration_ms), ...runFlags(run)].filter(Boolean).join(" · ");
+  const extras = [formatDuration(run.duration_ms), runUsage(run), ...runFlags(run)]
+    .filter(Boolean)
+    .join(" · ");
   return `\r\n${color}${BOLD}${mark} ${text}${RESET}${extras ? `${DIM} · ${extras}${RESET}` : ""}\r\n`;
 }
 

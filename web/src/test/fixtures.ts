@@ -15,6 +15,8 @@ export function makeRun(overrides: Partial<Run> = {}): Run {
     oom_killed: false,
     output_truncated: false,
     compile_failed: false,
+    cpu_ms: null,
+    memory_kb: null,
     ...overrides,
   };
 }
