@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import io
 import os
+import platform
 import re
 import shlex
 import socket
@@ -117,10 +118,10 @@ class Limits:
 
 @dataclass(frozen=True)
 class Usage:
-    """What a program used, as its run script measured it."""
+    """What a program used, as its run script measured it (None: not measurable)."""
 
-    cpu_ms: int
-    memory_kb: int
+    cpu_ms: int | None
+    memory_kb: int | None
 
 
 @dataclass(frozen=True)
@@ -241,55 +242,70 @@ class _CompiledMark:
         return head
 
 
-# What the program used, written by the run script once it has ended: GNU time's line
-# (peak resident set in KiB, user and system seconds of the program and what it
-# waited for), then the container's CPU time over the run step in microseconds from
-# its cgroup (v1 or v2; `-` when unreadable). Its lines go to stdout after the program
-# and every process it left behind are gone, so the real trailer is the last thing on
-# stdout and anything like it the program printed itself comes before: `_UsageTrailer`
-# takes off only what ends the stream.
+# What the program used. The run step execs Perl (perl-base is part of every Debian
+# system) with `_SUPERVISOR`, which runs the program as its child, waits for it, kills
+# whatever it left running, and only then writes the trailer: the last bytes on
+# stdout, so anything like it the program printed comes before and stays output
+# (`_UsageTrailer` takes off only what ends the stream). The trailer holds the peak
+# resident memory of the program or the largest process it waited for, in KiB (the
+# ru_maxrss of wait4), and its CPU time in microseconds: the
+# container's cgroup counter (v1 or v2) over the run step, or the children's user +
+# system time where the cgroup cannot be read; `-` for what could not be measured.
 USAGE_HEAD = b"\x1eplayground:usage "
-_USAGE = re.compile(
-    rb"\x1eplayground:usage (?P<rss>\d{1,12}) "
-    rb"(?P<user>\d{1,9}\.\d{1,6}) (?P<sys>\d{1,9}\.\d{1,6})\n"
-    rb"(?P<cgroup>\d{1,15}|-)\x1e\n"
-)
-# Every proper prefix of a trailer matches this (so does a trailer; bounded lengths).
-_USAGE_PREFIX = re.compile(rb"\x1eplayground:usage [\d. ]{0,40}(\n((\d{1,15}|-)(\x1e\n?)?)?)?")
+_USAGE = re.compile(rb"\x1eplayground:usage (?P<rss>\d{1,15}|-) (?P<cpu>\d{1,18}|-)\x1e\n")
+# Every proper prefix of a trailer matches this or is a prefix of USAGE_HEAD.
+_USAGE_PREFIX = re.compile(rb"\x1eplayground:usage (\d{0,15}|-)( (\d{0,18}|-)(\x1e\n?)?)?")
 
-# The run step when the image has GNU time (older images run the program as before).
-# GNU time writes its line to the script's stdout (fd 3) once the program has ended;
-# then nothing the program left behind may write after it.
-_MEASURED_RUN = """\
-[ -x /usr/bin/time ] || exec {command}
-cpu_us() {{
-  if read -r ns 2>/dev/null </sys/fs/cgroup/cpuacct/cpuacct.usage; then
-    echo $((ns / 1000)); return
-  fi
-  while read -r key value; do
-    [ "$key" = usage_usec ] && echo "$value" && return
-  done 2>/dev/null </sys/fs/cgroup/cpu.stat
-  echo -
-}}
-before=$(cpu_us)
-{timed} 3>&1
-code=$?
-kill -9 -1 2>/dev/null
-after=$(cpu_us)
-case "$before:$after" in
-  *[!0-9:]* | :* | *:) used=- ;;
-  *) used=$((after - before)) ;;
-esac
-printf '%s\\036\\n' "$used"
-exit "$code"
-"""
+# wait4(2)'s number, for the architectures images are built on here (a container's
+# architecture is its host's); elsewhere no memory is reported. Not getrusage: the
+# supervisor is exec'd by the shell that ran the compiler, so its children's figures
+# would include the compiler's.
+_WAIT4 = {"x86_64": 61, "aarch64": 260}.get(platform.machine())
+SUPERVISOR = ".supervise.pl"
+_SUPERVISOR = r"""
+use strict;
+my $wait4 = WAIT4_NR;
+sub cgroup_cpu_us {
+    if (open my $f, '<', '/sys/fs/cgroup/cpuacct/cpuacct.usage') {
+        my $ns = <$f>;
+        return int($1 / 1000) if defined $ns && $ns =~ /^(\d+)$/;
+    }
+    if (open my $f, '<', '/sys/fs/cgroup/cpu.stat') {
+        while (<$f>) { return $1 if /^usage_usec (\d+)$/ }
+    }
+    return '-';
+}
+my $before = cgroup_cpu_us();
+my $pid = fork;
+if (!defined $pid) { print STDERR "cannot start the program: $!\n"; exit 126 }
+if ($pid == 0) {
+    exec { $ARGV[0] } @ARGV;
+    print STDERR "$ARGV[0]: $!\n";
+    exit 127;
+}
+my ($status, $rss, $cpu) = (0, '-', '-');
+my ($raw, $usage) = ("\0" x 4, "\0" x 144);
+if ($wait4 && syscall($wait4, $pid, $raw, 0, $usage) == $pid) {
+    $status = unpack 'i', $raw;
+    my ($us, $uus, $ss, $sus, $maxrss) = unpack 'q5', $usage;
+    ($rss, $cpu) = ($maxrss, ($us + $ss) * 1000000 + $uus + $sus);
+} else {
+    waitpid($pid, 0);
+    $status = $?;
+}
+kill 'KILL', -1;
+my $after = cgroup_cpu_us();
+$cpu = $after - $before if $before ne '-' && $after ne '-';
+$| = 1;
+print "\x1eplayground:usage $rss $cpu\x1e\n";
+exit($status & 127 ? 128 + ($status & 127) : $status >> 8);
+""".replace("WAIT4_NR", str(_WAIT4 or 0))
 
 
 def _measured_run(command: tuple[str, ...]) -> str:
-    """The run step: `command` under GNU time, then the usage trailer."""
-    fmt = USAGE_HEAD.decode() + "%M %U %S"
-    timed = ("/usr/bin/time", "-q", "-f", fmt, "-o", "/dev/fd/3", *command)
-    return _MEASURED_RUN.format(command=shlex.join(command), timed=shlex.join(timed))
+    """The run step: `command` under the supervisor where the image has Perl."""
+    run = shlex.join(command)
+    return f"command -v perl >/dev/null || exec {run}\nexec perl ./{SUPERVISOR} {run}"
 
 
 class _UsageTrailer:
@@ -315,12 +331,11 @@ class _UsageTrailer:
         match = _USAGE.fullmatch(held)
         if match is None:
             return held
-        cgroup = match["cgroup"]
-        if cgroup != b"-":
-            cpu_ms = round(int(cgroup) / 1000)
-        else:
-            cpu_ms = round((float(match["user"]) + float(match["sys"])) * 1000)
-        self.usage = Usage(cpu_ms=cpu_ms, memory_kb=int(match["rss"]))
+        rss, cpu = match["rss"], match["cpu"]
+        self.usage = Usage(
+            cpu_ms=None if cpu == b"-" else round(int(cpu) / 1000),
+            memory_kb=None if rss == b"-" else int(rss),
+        )
         return b""
 
 
@@ -348,7 +363,9 @@ def payload(lang: Language, code: str) -> bytes:
     script = "\n".join(steps) + "\n"
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tar:
-        for name, data in ((lang.source, code.encode()), (".run", script.encode())):
+        files = ((lang.source, code), (".run", script), (SUPERVISOR, _SUPERVISOR))
+        for name, text in files:
+            data = text.encode()
             info = tarfile.TarInfo(name)
             info.size = len(data)
             info.mode = 0o600

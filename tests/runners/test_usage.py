@@ -49,19 +49,23 @@ async def test_a_compiled_program_is_measured_without_its_compiler(
 async def test_a_program_printing_a_trailer_of_its_own_cannot_forge_its_usage(
     runner: RunnerService,
 ) -> None:
-    fake = "\\x1eplayground:usage 1 0.00 0.00\\n1\\x1e"
+    fake = "\\x1eplayground:usage 1 1\\x1e"
     ran = await run(runner, "python", f"print('{fake}')\n")
-    assert ran.stdout == "\x1eplayground:usage 1 0.00 0.00\n1\x1e\n"
+    assert ran.stdout == "\x1eplayground:usage 1 1\x1e\n"
     assert ran.result.memory_kb is not None and ran.result.memory_kb > 1
 
 
 async def test_what_a_program_leaves_running_cannot_write_after_it(
     runner: RunnerService,
 ) -> None:
-    code = "(sleep 0.5; echo late) &\necho main\n"
+    # A writer that outlives the program would land after the trailer (or inside it):
+    # it is stopped first.
+    code = "(while :; do echo late; done) &\nsleep 0.1\necho main\n"
     ran = await run(runner, "bash", code)
-    assert (ran.result.status, ran.stdout) == ("ok", "main\n")
-    assert ran.result.cpu_ms is not None
+    assert ran.result.status == "ok"
+    assert "main\n" in ran.stdout and "\x1e" not in ran.stdout
+    assert set(ran.stdout.split()) == {"late", "main"}
+    assert ran.result.cpu_ms is not None and ran.result.memory_kb is not None
 
 
 async def test_runs_that_did_not_end_by_themselves_report_no_usage(
