@@ -174,6 +174,16 @@ async function run(browser) {
     ),
   );
   check(stderrColoured, "stderr is rendered in red");
+  // What the program used, in the status and on the terminal's last line.
+  const status = (await bob.page.getAttribute('[data-testid="run-duration"]', "title")) ?? "";
+  check(
+    /CPU [\d.]+ m?s · [\d.]+ [KM]iB peak/.test(status),
+    `the run's usage in its status: ${status}`,
+  );
+  check(
+    /CPU [\d.]+ m?s · [\d.]+ [KM]iB peak/.test(out),
+    `the run's usage on its last line: ${out}`,
+  );
   await shot(ada.page, A, "run-ada");
   await shot(bob.page, A, "run-bob");
 

@@ -36,11 +36,13 @@ export function RunStatus({ run }: { run: Run }) {
       </span>
       {run.user && <span className="run-meta">by {run.user}</span>}
       {run.duration_ms !== null && (
-        <span className="run-meta">{formatDuration(run.duration_ms)}</span>
-      )}
-      {usage && (
-        <span className="run-meta" title="CPU time and peak memory of the program">
-          {usage}
+        // What the program used stays one hover away: the header keeps its one row.
+        <span
+          className="run-meta"
+          data-testid="run-duration"
+          title={usage ? `Wall clock; the program used ${usage}` : "Wall clock"}
+        >
+          {formatDuration(run.duration_ms)}
         </span>
       )}
       {flags.map((f) => (
