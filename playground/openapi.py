@@ -194,7 +194,31 @@ SCHEMAS: dict[str, Any] = {
     "Execute": {
         "type": "object",
         "required": ["language", "code"],
-        "properties": {"language": _STR, "code": _STR, "stdin": _STR},
+        "properties": {
+            "language": _STR,
+            "code": _STR,
+            "stdin": _STR,
+            # Each lowers the server's own limit of the same name (GET /api/limits)
+            # for this run only; asking for more than it is a 400.
+            "time_limit_s": {
+                "type": "number",
+                "minimum": 0.1,
+                "description": "Wall-clock limit over compile and run, at most the "
+                "server's time_limit_s.",
+            },
+            "memory_mb": {
+                "type": "integer",
+                "minimum": 16,
+                "description": "Memory limit (no swap), at most the server's memory_mb. "
+                "A run asking for less than the server's takes a fresh container.",
+            },
+            "output_bytes": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "Output cap, at most the server's output_bytes; past it "
+                "the run is killed with output_truncated.",
+            },
+        },
     },
     "Timeline": {
         "type": "object",

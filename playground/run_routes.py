@@ -27,6 +27,7 @@ from .doc_socket import close_quietly
 from .errors import (
     CLOSE_FORBIDDEN,
     CLOSE_NOT_FOUND,
+    BadRequest,
     NotFound,
     PayloadTooLarge,
     RateLimited,
@@ -125,6 +126,10 @@ async def execute(request: Request) -> Response:
     language = field(body, "language", str, required=True)
     code = field(body, "code", str, required=True)
     stdin = field(body, "stdin", str) or ""
+    ceiling = runner.config.limits
+    time_limit_s = _limit(body, "time_limit_s", 0.1, ceiling.time_limit_s, integer=False)
+    memory_mb = _limit(body, "memory_mb", MIN_MEMORY_MB, ceiling.memory_mb, integer=True)
+    output_bytes = _limit(body, "output_bytes", 1, ceiling.output_bytes, integer=True)
     get_language(language)
     if len(code.encode()) > settings.max_code_bytes:
         raise PayloadTooLarge(f"code over {settings.max_code_bytes} bytes")
@@ -150,6 +155,9 @@ async def execute(request: Request) -> Response:
         code,
         control=RunControl(stdin.encode(), eof=True),
         on_output=on_output,
+        time_limit_s=time_limit_s,
+        memory_mb=None if memory_mb is None else int(memory_mb),
+        output_bytes=None if output_bytes is None else int(output_bytes),
     )
     record_result(record, result)
     await store.save_run(record)
@@ -157,6 +165,28 @@ async def execute(request: Request) -> Response:
     if result.status == "error" and result.error is not None:
         raise result.error
     return JSONResponse(_run_json(record, output))
+
+
+# The least memory a one-shot run may ask for: under it even a shell barely starts.
+MIN_MEMORY_MB = 16
+
+
+def _limit(
+    body: dict[str, Any], name: str, floor: float, ceiling: float, *, integer: bool
+) -> float | None:
+    """An optional per-run limit from `body`: at least `floor`, at most the server's own
+    (`ceiling`); a run may lower a limit, never raise it."""
+    value = body.get(name)
+    if value is None:
+        return None
+    kind = int if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kind) or not floor <= value <= ceiling:
+        what = "an integer" if integer else "a number"
+        raise BadRequest(
+            f"'{name}' must be {what} from {floor:g} to {ceiling:g} (this server's limit)",
+            code="invalid_field",
+        )
+    return float(value)
 
 
 async def session_runs(request: Request) -> Response:

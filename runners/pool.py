@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections import deque
@@ -55,8 +56,12 @@ class WarmPool:
         """Sandboxes ready for `language_id` right now."""
         return len(self._idle.get(language_id, ()))
 
-    async def acquire(self, lang: Language) -> Sandbox:
-        """A sandbox for one run of `lang`: a warm one if ready, else a fresh one."""
+    async def acquire(self, lang: Language, memory_mb: int | None = None) -> Sandbox:
+        """A sandbox for one run of `lang`: a warm one if ready, else a fresh one. With
+        a `memory_mb` other than the pool's, always a fresh one made with it (a pooled
+        container's limit, and the runtime heap sizes set from it, are fixed)."""
+        if memory_mb is not None and memory_mb != self._limits.memory_mb:
+            return await self.prepare(lang, memory_mb=memory_mb)
         idle = self._idle.setdefault(lang.id, deque())
         while idle:
             sandbox = idle.popleft()
@@ -66,15 +71,21 @@ class WarmPool:
             await self._discard(sandbox)
         return await self.prepare(lang)
 
-    async def prepare(self, lang: Language, *, warm: bool = False) -> Sandbox:
+    async def prepare(
+        self, lang: Language, *, warm: bool = False, memory_mb: int | None = None
+    ) -> Sandbox:
         """A fresh sandbox for `lang`, tracked until it is discarded. `warm`: with the
         language's warm compiler, which needs the time a sandbox waits in the pool to
-        pay off (a run that cannot wait compiles as usual)."""
+        pay off (a run that cannot wait compiles as usual). `memory_mb`: instead of
+        the pool's memory limit."""
+        limits = self._limits
+        if memory_mb is not None:
+            limits = dataclasses.replace(limits, memory_mb=memory_mb)
         sandbox = await Sandbox.prepare(
             self._api,
             lang,
             lang.image(self._prefix),
-            self._limits,
+            limits,
             self._labels,
             self._tracked,
             warm=warm,

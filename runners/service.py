@@ -20,7 +20,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any
 
@@ -216,12 +216,16 @@ class RunnerService:
         on_output: OutputCallback,
         on_running: Callable[[int], None] | None = None,
         time_limit_s: float | None = None,
+        memory_mb: int | None = None,
+        output_bytes: int | None = None,
     ) -> RunResult:
         """Run `code` once and return how it ended; output goes to `on_output`.
 
         Waits for the ticket's slot first (a stop while waiting ends the run as
         `killed`), then calls `on_running(started_at_ms)`. The wall-clock limit
-        (the server's, or `time_limit_s` when lower) covers compile and run.
+        (the server's, or `time_limit_s` when lower) covers compile and run;
+        `memory_mb` and `output_bytes` likewise lower the server's limits, never
+        raise them (a lower memory limit takes a fresh container, not a pooled one).
         Raises `UnknownLanguage`; engine failures come back as status `error`.
         """
         try:
@@ -232,10 +236,14 @@ class RunnerService:
             started_at = now_ms()
             if on_running is not None:
                 on_running(started_at)
-            limit = self.config.limits.time_limit_s
-            if time_limit_s is not None and 0 < time_limit_s < limit:
-                limit = time_limit_s
-            result = await self._run(lang, code, control, on_output, limit, started_at)
+            limits = self.config.limits
+            run_limits = replace(
+                limits,
+                time_limit_s=_lower(limits.time_limit_s, time_limit_s),
+                memory_mb=int(_lower(limits.memory_mb, memory_mb)),
+                output_bytes=int(_lower(limits.output_bytes, output_bytes)),
+            )
+            result = await self._run(lang, code, control, on_output, run_limits, started_at)
             self.stats.runs_by_status[result.status] += 1
             return result
         finally:
@@ -261,7 +269,7 @@ class RunnerService:
         code: str,
         control: RunControl,
         on_output: OutputCallback,
-        limit: float,
+        limits: Limits,
         started_at: int,
     ) -> RunResult:
         t0 = time.monotonic()
@@ -273,19 +281,24 @@ class RunnerService:
             )
 
         try:
-            sandbox = await self._pool.acquire(lang)
+            sandbox = await self._pool.acquire(lang, limits.memory_mb)
         except RunnerError as exc:
             return failed(exc)
         self.stats.start_seconds_sum += time.monotonic() - t0
         self.stats.start_count += 1
-        collector = OutputCollector(self.config.limits.output_bytes, on_output)
+        collector = OutputCollector(limits.output_bytes, on_output)
         try:
-            outcome = await sandbox.execute(code, control, collector, limit)
+            outcome = await sandbox.execute(code, control, collector, limits.time_limit_s)
         except (RuntimeUnavailable, SandboxError) as exc:
             return failed(exc)
         finally:
             await asyncio.shield(self._pool.discard(sandbox))
         return _result(outcome, started_at)
+
+
+def _lower(limit: float, wanted: float | None) -> float:
+    """`wanted` where it is a positive number under `limit`, else `limit`."""
+    return wanted if wanted is not None and 0 < wanted < limit else limit
 
 
 def _result(outcome: Outcome, started_at: int) -> RunResult:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -170,6 +171,59 @@ async def test_execute_endpoint(server: ServerProcess) -> None:
         assert missing.status_code == 400
         assert (await http.get("/api/runs/nope")).status_code == 404
         assert (await http.get("/api/sessions/nope/runs")).status_code == 404
+
+
+async def test_execute_can_lower_the_limits_for_one_run(server: ServerProcess) -> None:
+    """Judge0-style per-submission limits: each lowers the server's, never raises it."""
+    async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
+        ceiling = (await http.get("/api/limits")).json()
+
+        async def execute(code: str, **limits: object) -> dict[str, Any]:
+            response = await http.post(
+                "/api/execute", json={"language": "python", "code": code, **limits}
+            )
+            assert response.status_code == 200, response.text
+            return dict(response.json())
+
+        # 96 MiB fits the server's limit, not a 64 MiB one; the run after it, with no
+        # limit of its own, has the server's again.
+        hungry = "data = b'x' * (96 * 1024 * 1024)\nprint(len(data))\n"
+        small = await execute(hungry, memory_mb=64)
+        assert (small["status"], small["oom_killed"]) == ("failed", True)
+        assert (await execute(hungry))["status"] == "ok"
+        # A program that would finish within the server's time limit, not within 1 s.
+        slow = await execute("import time\ntime.sleep(3)\nprint('late')\n", time_limit_s=1)
+        assert (slow["status"], slow["timed_out"], slow["output"]) == ("timeout", True, [])
+        capped = await execute("print('y' * 1000)\n", output_bytes=100)
+        assert (capped["status"], capped["output_truncated"]) == ("failed", True)
+        assert 0 < len(joined(capped["output"]).encode()) <= 100
+
+        # More than the server allows, or nonsense: a clear 400, and nothing runs.
+        async def runs_so_far() -> float:
+            lines = (await http.get("/metrics")).text.splitlines()
+            return sum(
+                float(x.split()[-1]) for x in lines if x.startswith("playground_runs_total{")
+            )
+
+        runs_before = await runs_so_far()
+        assert runs_before == 4
+        for name, value in (
+            ("memory_mb", ceiling["memory_mb"] + 1),
+            ("memory_mb", 8),
+            ("memory_mb", 64.5),
+            ("time_limit_s", ceiling["time_limit_s"] * 2),
+            ("time_limit_s", 0),
+            ("time_limit_s", "2"),
+            ("output_bytes", True),
+            ("output_bytes", ceiling["output_bytes"] + 1),
+        ):
+            refused = await http.post(
+                "/api/execute", json={"language": "python", "code": "print(1)", name: value}
+            )
+            assert refused.status_code == 400, (name, value)
+            error = refused.json()["error"]
+            assert error["code"] == "invalid_field" and name in error["message"], error
+        assert await runs_so_far() == runs_before
 
 
 async def test_deleting_a_session_closes_its_run_sockets_with_4404(
