@@ -28,12 +28,19 @@ describe("run formatting", () => {
     expect(runHeadline(makeRun({ status: "error" })).text).toBe("Platform error");
   });
 
-  it("flags truncation and OOM", () => {
+  it("flags truncation and OOM where the headline does not already say so", () => {
     expect(runFlags(makeRun({ output_truncated: true, oom_killed: true }))).toEqual([
       "OOM killed",
       "output truncated",
     ]);
     expect(runFlags(makeRun({ status: "timeout", timed_out: true }))).toEqual([]);
+    // "Output limit reached" with an "output truncated" badge beside it says it twice.
+    const cut = makeRun({ status: "failed", exit_code: 137, output_truncated: true });
+    expect(runFlags(cut)).toEqual([]);
+    const oom = makeRun({ status: "failed", exit_code: 137, oom_killed: true });
+    expect(runFlags(oom)).toEqual([]);
+    const stoppedAtCap = makeRun({ status: "killed", output_truncated: true });
+    expect(runFlags(stoppedAtCap)).toEqual(["output truncated"]);
   });
 
   it("names the language as people know it in a run's first line", () => {

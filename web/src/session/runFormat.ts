@@ -54,12 +54,13 @@ export function runHeadline(run: Run): { text: string; tone: Tone } {
   }
 }
 
-/** Exceptional conditions worth a badge of their own. */
+/** Exceptional conditions worth a badge of their own: those the headline does not say. */
 export function runFlags(run: Run): string[] {
+  const headline = runHeadline(run).text;
   const flags: string[] = [];
   if (run.timed_out && run.status !== "timeout") flags.push("time limit hit");
-  if (run.oom_killed) flags.push("OOM killed");
-  if (run.output_truncated) flags.push("output truncated");
+  if (run.oom_killed && headline !== "Out of memory") flags.push("OOM killed");
+  if (run.output_truncated && headline !== "Output limit reached") flags.push("output truncated");
   return flags;
 }
 
