@@ -423,6 +423,19 @@ async function home(browser) {
   await page.click("button:has-text('Skip tour')");
   check((await page.$('[data-testid="tour"]')) === null, "tour skipped");
   await waitForText(page, "console.log");
+  // The untouched JavaScript starter becomes Python's when the language changes; undo
+  // brings it back, and code someone wrote survives a change of language.
+  await page.selectOption('[data-testid="language-select"]', "python");
+  await waitFor("the Python starter", async () => (await editorText(page)).includes("print("));
+  check(!(await editorText(page)).includes("console.log"), "the JavaScript starter replaced");
+  await page.click(".cm-content");
+  await page.keyboard.press("Control+z");
+  await waitForText(page, "console.log");
+  await page.keyboard.press("Control+End");
+  await page.keyboard.type("\n// mine");
+  await page.selectOption('[data-testid="language-select"]', "typescript");
+  await page.waitForTimeout(300);
+  check((await editorText(page)).includes("// mine"), "written code kept across a switch");
   await page.reload();
   await waitForStatus(page, "connected");
   check((await page.$('[data-testid="tour"]')) === null, "tour remembered as done");

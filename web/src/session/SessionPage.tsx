@@ -18,7 +18,7 @@ import { RunPanel } from "./RunPanel";
 import { SettingsPanel } from "./SettingsPanel";
 import type { ShareLinks } from "./SharePopover";
 import { ShortcutsHelp } from "./ShortcutsHelp";
-import { errorToast, saveFile, useSessionKeys } from "./sessionActions";
+import { errorToast, saveFile, switchLanguage, useSessionKeys } from "./sessionActions";
 import { Terminal } from "./Terminal";
 import { TopBar, VIEW_ONLY_HINT } from "./TopBar";
 import { Tour } from "./Tour";
@@ -100,6 +100,14 @@ function SessionView({ id, token }: { id: string; token: string | null }) {
 
   useSessionKeys({ onRun: run, onHelp: () => setOverlay((o) => (o === "help" ? null : "help")) });
 
+  const changeLanguage = (id: string) => {
+    const conn = doc.conn;
+    if (!conn) return;
+    const find = (l: string) => languages?.find((x) => x.id === l);
+    const to = find(id);
+    if (switchLanguage(conn.doc, conn.meta, conn.code, find(language), to, id) && to)
+      toast("info", `Started from the ${to.name} template`, `${MOD}+Z brings the old code back.`);
+  };
   const rename = (t: string) => {
     meta?.set("title", t);
     sessionApi
@@ -142,7 +150,7 @@ function SessionView({ id, token }: { id: string; token: string | null }) {
         onRename={rename}
         language={language}
         languages={languages}
-        onLanguage={(l) => meta?.set("language", l)}
+        onLanguage={changeLanguage}
         peers={doc.peers}
         state={doc.state}
         viewOnly={viewOnly}

@@ -1,4 +1,6 @@
 import { useEffect, useRef } from "react";
+import type * as Y from "yjs";
+import type { Language } from "../client/types";
 import type { ToastKind } from "../components/Toasts";
 
 type Toast = (kind: ToastKind, text: string, detail?: string) => void;
@@ -78,4 +80,35 @@ export function useSessionKeys(handlers: { onRun: () => void; onHelp: () => void
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
   }, []);
+}
+
+/** Whether `code` is still what a new session of `lang` starts with (or nothing at all). */
+export function untouchedStarter(code: string, lang: Language | undefined): boolean {
+  const trimmed = code.trim();
+  return trimmed === "" || (lang !== undefined && trimmed === lang.template.trim());
+}
+
+/**
+ * Switches the session's language. Where the code is still the old language's starter
+ * (or empty), the new language's starter replaces it in the same transaction, so that
+ * everyone sees one change and the switcher's undo brings the old code back. Code
+ * someone has written is kept as it is. Returns whether the code was replaced.
+ */
+export function switchLanguage(
+  doc: Y.Doc,
+  meta: Y.Map<unknown>,
+  code: Y.Text,
+  from: Language | undefined,
+  to: Language | undefined,
+  toId: string,
+): boolean {
+  const replace = to !== undefined && from?.id !== to.id && untouchedStarter(code.toString(), from);
+  doc.transact(() => {
+    meta.set("language", toId);
+    if (replace) {
+      code.delete(0, code.length);
+      code.insert(0, to.template);
+    }
+  });
+  return replace;
 }
