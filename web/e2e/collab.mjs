@@ -65,6 +65,17 @@ async function collab(browser) {
       els.some((e) => e.textContent?.includes("Ada Lovelace")),
     ),
   );
+  // Her name shows over it while she is active, then only on hover.
+  const shownNames = () =>
+    bob.page.$$eval(".cm-ySelectionInfo.is-active", (els) => els.map((e) => e.textContent));
+  await waitFor("Ada's name over her caret while she types", async () =>
+    (await shownNames()).includes("Ada Lovelace"),
+  );
+  await waitFor(
+    "her name to go once she is still",
+    async () => (await shownNames()).length === 0,
+    8_000,
+  );
   await bob.page.hover(".cm-ySelectionCaret");
   await shot(ada.page, A, "collab-ada");
   await shot(bob.page, A, "collab-bob");

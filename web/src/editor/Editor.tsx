@@ -35,6 +35,7 @@ import { useEffect, useRef } from "react";
 import { yCollab, yUndoManagerKeymap } from "y-codemirror.next";
 import type { Awareness } from "y-protocols/awareness";
 import * as Y from "yjs";
+import { caretLabels } from "./caretLabels";
 import { changedRange } from "./changes";
 import { loadLanguage } from "./languages";
 import { codeSizeLimit } from "./sizeLimit";
@@ -152,6 +153,7 @@ export function Editor({
           readOnlySlot.current.of(readOnlyExtensions(readOnlyRef.current)),
           sizeSlot.current.of(sizeExtension(maxBytesRef.current, onTooLargeRef)),
           yCollab(code, awareness, { undoManager }),
+          caretLabels(awareness),
           EditorView.editorAttributes.of({ "data-testid": "editor" }),
           EditorView.contentAttributes.of({ "aria-label": "Code editor" }),
         ],

@@ -41,9 +41,10 @@ export const editorTheme = EditorView.theme({
     fontSize: "11px",
     padding: "1px 5px",
     borderRadius: "4px 4px 4px 0",
-    opacity: "1",
     top: "-1.45em",
   },
+  // Shown while its person is active (caretLabels.ts), else on hover of the caret.
+  ".cm-ySelectionInfo.is-active": { opacity: "1" },
   ".cm-ySelectionCaret": { borderLeftWidth: "2px" },
   ".cm-tooltip": { backgroundColor: "var(--surface-raised)", border: "1px solid var(--border)" },
 });
