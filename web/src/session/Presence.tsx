@@ -1,5 +1,7 @@
+import { useCallback, useRef, useState } from "react";
 import type { Peer } from "../client/presence";
 import type { ConnectionState } from "../client/types";
+import { useDismiss } from "../components/useDismiss";
 
 function initials(name: string): string {
   const parts = name.trim().split(/\s+/).filter(Boolean);
@@ -8,21 +10,64 @@ function initials(name: string): string {
   return letters.toUpperCase() || "?";
 }
 
-/** Everyone in the session: one avatar per person, you first. */
+/** Avatars shown in the top bar; past this many, the last place says "+N" and opens the list. */
+export const MAX_AVATARS = 5;
+
+function Avatar({ peer }: { peer: Peer }) {
+  return (
+    <li
+      className={`avatar${peer.isLocal ? " avatar-self" : ""}`}
+      style={{ backgroundColor: peer.color }}
+      title={peer.isLocal ? `${peer.name} (you)` : peer.name}
+      data-name={peer.name}
+    >
+      {initials(peer.name)}
+    </li>
+  );
+}
+
+/** Everyone in the session: one avatar per person, you first; a crowd folds into "+N". */
 export function Presence({ peers }: { peers: Peer[] }) {
+  const [open, setOpen] = useState(false);
+  const wrap = useRef<HTMLLIElement>(null);
+  const close = useCallback(() => setOpen(false), []);
+  useDismiss(open, wrap, close);
+  const folded = peers.length > MAX_AVATARS;
+  const shown = folded ? peers.slice(0, MAX_AVATARS - 1) : peers;
+  const more = peers.length - shown.length;
   return (
     <ul className="presence" data-testid="presence" aria-label="People in this session">
-      {peers.map((p) => (
-        <li
-          key={p.clientId}
-          className={`avatar${p.isLocal ? " avatar-self" : ""}`}
-          style={{ backgroundColor: p.color }}
-          title={p.isLocal ? `${p.name} (you)` : p.name}
-          data-name={p.name}
-        >
-          {initials(p.name)}
-        </li>
+      {shown.map((p) => (
+        <Avatar key={p.clientId} peer={p} />
       ))}
+      {folded && (
+        <li className="presence-more" ref={wrap}>
+          <button
+            type="button"
+            className="avatar avatar-more"
+            onClick={() => setOpen((o) => !o)}
+            aria-expanded={open}
+            aria-haspopup="dialog"
+            aria-label={`${more} more: everyone here`}
+            data-testid="presence-more"
+          >
+            +{more}
+          </button>
+          {open && (
+            <div className="presence-popover" role="dialog" aria-label="Everyone here">
+              <ul data-testid="presence-list">
+                {peers.map((p) => (
+                  <li key={p.clientId} data-name={p.name}>
+                    <span className="presence-dot" style={{ backgroundColor: p.color }} />
+                    <span className="presence-name">{p.name}</span>
+                    {p.isLocal && <span className="hint">you</span>}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
+        </li>
+      )}
     </ul>
   );
 }

@@ -1,5 +1,6 @@
-import { useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { Icon } from "../components/Icon";
+import { useDismiss } from "../components/useDismiss";
 import { copyText } from "./sessionActions";
 
 /** Absolute share URLs; a person who may only view gets only the view link. */
@@ -18,20 +19,8 @@ interface ShareButtonProps {
 export function ShareButton({ links, onCopied, onCopyFailed }: ShareButtonProps) {
   const [open, setOpen] = useState(false);
   const wrap = useRef<HTMLDivElement>(null);
-
-  useEffect(() => {
-    if (!open) return;
-    const onKey = (e: KeyboardEvent) => e.key === "Escape" && setOpen(false);
-    const onDown = (e: MouseEvent) => {
-      if (!wrap.current?.contains(e.target as Node)) setOpen(false);
-    };
-    window.addEventListener("keydown", onKey);
-    window.addEventListener("mousedown", onDown);
-    return () => {
-      window.removeEventListener("keydown", onKey);
-      window.removeEventListener("mousedown", onDown);
-    };
-  }, [open]);
+  const close = useCallback(() => setOpen(false), []);
+  useDismiss(open, wrap, close);
 
   return (
     <div className="share-wrap" ref={wrap}>

@@ -1,0 +1,39 @@
+import { fireEvent, render, screen } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+import type { Peer } from "../client/presence";
+import { MAX_AVATARS, Presence } from "./Presence";
+
+const peer = (i: number): Peer => ({
+  clientId: i,
+  name: `Person ${i}`,
+  color: "#123456",
+  isLocal: i === 0,
+});
+
+function avatarNames(): (string | null)[] {
+  const list = screen.getByTestId("presence");
+  return [...list.querySelectorAll(":scope > li.avatar")].map((e) => e.getAttribute("data-name"));
+}
+
+describe("Presence", () => {
+  it("shows everyone while they fit", () => {
+    render(<Presence peers={[0, 1, 2, 3, 4].map(peer)} />);
+    expect(avatarNames()).toHaveLength(MAX_AVATARS);
+    expect(screen.queryByTestId("presence-more")).toBeNull();
+  });
+
+  it("folds a crowd into +N, which lists everyone and closes on Escape", () => {
+    render(<Presence peers={Array.from({ length: 12 }, (_, i) => peer(i))} />);
+    expect(avatarNames()).toEqual(["Person 0", "Person 1", "Person 2", "Person 3"]);
+    const more = screen.getByTestId("presence-more");
+    expect(more.textContent).toBe("+8");
+    fireEvent.click(more);
+    const names = [...screen.getByTestId("presence-list").querySelectorAll("li")].map((e) =>
+      e.getAttribute("data-name"),
+    );
+    expect(names).toHaveLength(12);
+    expect(screen.getByTestId("presence-list").textContent).toContain("you");
+    fireEvent.keyDown(window, { key: "Escape" });
+    expect(screen.queryByTestId("presence-list")).toBeNull();
+  });
+});
