@@ -202,6 +202,8 @@ async function run(browser) {
   const row = await bob.page.waitForSelector('[data-testid="run-history"] .history-row', {
     timeout: 10_000,
   });
+  const rowText = (await row.textContent()) ?? "";
+  check(rowText.includes("Ada Lovelace · Python"), `the history names the language: ${rowText}`);
   await row.click();
   await waitFor("the past run's output", async () =>
     (await outputText(bob.page, "past-output").catch(() => "")).includes("got Zed"),
@@ -449,6 +451,10 @@ async function home(browser) {
   check((await editorText(page)).includes("// mine"), "written code kept across a switch");
   await page.reload();
   await waitForStatus(page, "connected");
+  // Alone in the session, before touching anything, a person sees themselves listed.
+  await waitFor("the newcomer in their own presence list", async () =>
+    (await presenceNames(page)).includes("Newcomer"),
+  );
   check((await page.$('[data-testid="tour"]')) === null, "tour remembered as done");
   check((await page.$('[data-testid="name-input"]')) === null, "name remembered");
 

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from "react";
 import type { ApiClient } from "../client/api";
 import type { Run, RunWithOutput } from "../client/types";
 import { Modal } from "../components/Modal";
+import { languageLabel } from "../editor/languages";
 import { RunStatus } from "./RunPanel";
 import {
   clockTime,
@@ -43,7 +44,7 @@ export function RunHistory({
               <span className="history-main">
                 <span className="history-title">{text}</span>
                 <span className="history-sub">
-                  {run.user ?? "someone"} · {run.language}
+                  {run.user ?? "someone"} · {languageLabel(run.language)}
                   {run.duration_ms !== null && ` · ${formatDuration(run.duration_ms)}`}
                 </span>
               </span>

@@ -60,6 +60,9 @@ export function useDoc(
       c.on("refused", (reason) => setRefused(reason || "the code would be over the size limit")),
       c.on("synced", () => setRefused(null)),
     ];
+    // The connection listed this person before anyone could listen: a person alone in
+    // the session would see nobody until their presence next changed.
+    setPeers(c.peers);
     return () => {
       for (const off of offs) off();
       c.dispose();
