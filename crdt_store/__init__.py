@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from .records import OutputChunk, RunRecord, SessionRecord, Snapshot, StoredUpdate
+from .records import (
+    InputChunk,
+    OutputChunk,
+    RunRecord,
+    SessionRecord,
+    Snapshot,
+    StoredUpdate,
+)
 from .replay import DocumentState, build_doc
 from .store import LoadedDocument, Store, now_ms
 
 __all__ = [
     "DocumentState",
+    "InputChunk",
     "LoadedDocument",
     "OutputChunk",
     "RunRecord",

@@ -12,7 +12,9 @@ Schema (`format` = "playground-session-history", `version` = 1); bytes are base6
                 "finished_at", "duration_ms", "timed_out", "oom_killed",
                 "output_truncated", "compile_failed", "cpu_ms", "memory_kb", "doc_seq",
                 "code", "created_at",
-                "output": [{"seq", "t", "stream", "data"}]}],
+                "output": [{"seq", "t", "stream", "data"}],
+                "input": [{"seq", "t", "data", "eof"}]}],   # typed while it ran;
+                                                             # absent in older files
       "final": {"seq", "code", "language", "title"},
       "digest": "sha256:HEX"   # of the canonical JSON of every other key
     }
@@ -123,6 +125,9 @@ async def _export(conn: aiosqlite.Connection, session_id: str) -> dict[str, Any]
         output = await rows(
             "SELECT seq, t, stream, data FROM run_output WHERE run_id = ? ORDER BY seq", run[0]
         )
+        typed = await rows(
+            "SELECT seq, t, data, eof FROM run_input WHERE run_id = ? ORDER BY seq", run[0]
+        )
         runs.append(
             {
                 "id": run[0],
@@ -137,6 +142,7 @@ async def _export(conn: aiosqlite.Connection, session_id: str) -> dict[str, Any]
                 "compile_failed": bool(run[14]),
                 **dict(zip(_RUN_USAGE, run[15:17], strict=True)),
                 "output": [{"seq": o[0], "t": o[1], "stream": o[2], "data": o[3]} for o in output],
+                "input": [{"seq": i[0], "t": i[1], "data": i[2], "eof": bool(i[3])} for i in typed],
             }
         )
     doc = build_doc(base_state, (bytes(u[3]) for u in updates))
@@ -353,8 +359,29 @@ def _check_runs(runs: Any, last_seq: int) -> list[dict[str, Any]]:
             )
         _need(len({c[0] for c in chunks}) == len(chunks), f"run #{i} output seqs repeat")
         out["output"] = chunks
+        out["input"] = _check_input(run.get("input", []), f"run #{i}")
         checked.append(out)
     return checked
+
+
+def _check_input(typed: Any, what: str) -> list[tuple[int | None, int | None, str | None, int]]:
+    """A run's `input` list (absent from files exported before runs kept it)."""
+    _need(isinstance(typed, list), f"{what} input must be a list")
+    chunks = []
+    for j, chunk in enumerate(typed):
+        _need(isinstance(chunk, dict), f"{what} input #{j} must be an object")
+        eof = chunk.get("eof", False)
+        _need(isinstance(eof, bool), f"{what} input #{j} eof must be a boolean")
+        chunks.append(
+            (
+                _int(chunk.get("seq"), f"{what} input #{j} seq"),
+                _int(chunk.get("t"), f"{what} input #{j} t"),
+                _str(chunk.get("data"), f"{what} input #{j} data"),
+                int(eof),
+            )
+        )
+    _need(len({c[0] for c in chunks}) == len(chunks), f"{what} input seqs repeat")
+    return chunks
 
 
 async def import_session(store: Store, plan: ImportPlan, session_id: str) -> SessionRecord:
@@ -410,6 +437,10 @@ async def import_session(store: Store, plan: ImportPlan, session_id: str) -> Ses
             await conn.executemany(
                 "INSERT INTO run_output (run_id, seq, t, stream, data) VALUES (?, ?, ?, ?, ?)",
                 [(run_id, *chunk) for chunk in run["output"]],
+            )
+            await conn.executemany(
+                "INSERT INTO run_input (run_id, seq, t, data, eof) VALUES (?, ?, ?, ?, ?)",
+                [(run_id, *chunk) for chunk in run["input"]],
             )
     return SessionRecord(
         session_id,

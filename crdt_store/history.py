@@ -229,9 +229,10 @@ async def prune_session(store: Store, session_id: str, before_ms: int) -> tuple[
             "SELECT id FROM runs WHERE session_id = ? AND finished_at IS NOT NULL"
             " AND finished_at < ?"
         )
-        await conn.execute(
-            f"DELETE FROM run_output WHERE run_id IN ({old_runs})", (session_id, before_ms)
-        )
+        for table in ("run_output", "run_input"):
+            await conn.execute(
+                f"DELETE FROM {table} WHERE run_id IN ({old_runs})", (session_id, before_ms)
+            )
         cur = await conn.execute(
             f"DELETE FROM runs WHERE id IN ({old_runs})", (session_id, before_ms)
         )

@@ -76,3 +76,16 @@ class OutputChunk:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class InputChunk:
+    """What someone typed into a running program: `data`, or the end of its stdin."""
+
+    seq: int
+    t: int
+    data: str
+    eof: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)

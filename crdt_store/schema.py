@@ -117,6 +117,18 @@ MIGRATIONS: list[str] = [
     ALTER TABLE runs ADD COLUMN cpu_ms INTEGER;
     ALTER TABLE runs ADD COLUMN memory_kb INTEGER;
     """,
+    # 7: what people typed into a run's stdin while it ran, so that everyone, the run's
+    # stored transcript and the replay show it between the output it answered.
+    """
+    CREATE TABLE run_input (
+        run_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        t INTEGER NOT NULL,
+        data TEXT NOT NULL,
+        eof INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (run_id, seq)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -41,7 +41,7 @@ import aiosqlite
 from playground.errors import StoreError
 
 from .journal import Journal, journal_path
-from .records import OutputChunk, RunRecord, SessionRecord, Snapshot, StoredUpdate
+from .records import InputChunk, OutputChunk, RunRecord, SessionRecord, Snapshot, StoredUpdate
 from .replay import DocumentState, build_doc
 from .schema import migrate
 
@@ -421,10 +421,12 @@ class Store:
             await conn.execute("DELETE FROM session_code WHERE session_id = ?", (session_id,))
             await conn.execute("DELETE FROM updates WHERE session_id = ?", (session_id,))
             await conn.execute("DELETE FROM snapshots WHERE session_id = ?", (session_id,))
-            await conn.execute(
-                "DELETE FROM run_output WHERE run_id IN (SELECT id FROM runs WHERE session_id = ?)",
-                (session_id,),
-            )
+            for table in ("run_output", "run_input"):
+                await conn.execute(
+                    f"DELETE FROM {table} WHERE run_id IN "
+                    "(SELECT id FROM runs WHERE session_id = ?)",
+                    (session_id,),
+                )
             await conn.execute("DELETE FROM runs WHERE session_id = ?", (session_id,))
         return existed
 
@@ -833,6 +835,21 @@ class Store:
             _insert_sql("run_output (run_id, seq, t, stream, data)", len(chunks), "OR IGNORE"),
             [value for c in chunks for value in (run_id, c.seq, c.t, c.stream, c.data)],
         )
+
+    async def append_input(self, run_id: str, chunks: Sequence[InputChunk]) -> None:
+        """Stores what was typed into a run (a chunk stored before is kept)."""
+        if not chunks:
+            return
+        await self._write_one(
+            _insert_sql("run_input (run_id, seq, t, data, eof)", len(chunks), "OR IGNORE"),
+            [value for c in chunks for value in (run_id, c.seq, c.t, c.data, int(c.eof))],
+        )
+
+    async def get_input(self, run_id: str) -> list[InputChunk]:
+        rows = await self._fetchall(
+            "SELECT seq, t, data, eof FROM run_input WHERE run_id = ? ORDER BY seq", (run_id,)
+        )
+        return [InputChunk(int(r[0]), int(r[1]), r[2], bool(r[3])) for r in rows]
 
     async def get_run(self, run_id: str) -> RunRecord | None:
         row = await self._fetchone(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,))

@@ -182,6 +182,33 @@ SCHEMAS: dict[str, Any] = {
             "data": _STR,
         },
     },
+    "InputChunk": {
+        "type": "object",
+        "required": ["seq", "t", "data", "eof"],
+        "properties": {
+            "seq": _INT,
+            "t": _INT,
+            "data": _STR,
+            "eof": {"type": "boolean", "description": "Someone ended the program's stdin."},
+        },
+    },
+    "RunDetail": {
+        "allOf": [
+            _ref("RunWithOutput"),
+            {
+                "type": "object",
+                "properties": {
+                    "code": _STR,
+                    "input": {
+                        "type": "array",
+                        "items": _ref("InputChunk"),
+                        "description": "What people typed into the program while it "
+                        "ran, to be placed among the output by `t`.",
+                    },
+                },
+            },
+        ]
+    },
     "RunWithOutput": {
         "allOf": [
             _ref("Run"),
@@ -396,8 +423,8 @@ PATHS: dict[str, Any] = {
     "/api/runs/{run_id}": {
         "parameters": [_RUN_ID],
         "get": {
-            "summary": "One run with its output and the code it ran",
-            "responses": {"200": _json(_ref("RunWithOutput")), **_errors(404)},
+            "summary": "One run with its output, what was typed into it, and its code",
+            "responses": {"200": _json(_ref("RunDetail")), **_errors(404)},
         },
     },
     "/api/execute": {

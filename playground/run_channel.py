@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Protocol
 
-from crdt_store import OutputChunk, RunRecord, Store, now_ms
+from crdt_store import InputChunk, OutputChunk, RunRecord, Store, now_ms
 from runners import OutputEvent, RunControl, RunnerService, RunResult, Ticket
 from runners.errors import RunInProgress, RuntimeUnavailable, UnknownLanguage
 from runners.languages import get_language
@@ -30,6 +30,9 @@ log = logging.getLogger("playground.runs")
 
 CLOSE_GOING_AWAY = 1001
 STORE_FLUSH_S = 0.1
+# What people type into a run is shown to everyone and stored up to this much; past
+# it (a big paste into stdin, say) it still reaches the program, unshown.
+INPUT_SHOWN_BYTES = 64 * 1024
 
 
 class DocumentSource(Protocol):
@@ -98,6 +101,10 @@ class _Subscriber:
                 return
 
 
+# A finished run as a late joiner catches up on it: the run, its output, its input.
+LastRun = tuple[RunRecord, list[OutputChunk], list[InputChunk]]
+
+
 @dataclass
 class _Run:
     record: RunRecord
@@ -106,6 +113,9 @@ class _Run:
     time_limit_s: float | None
     output: list[OutputChunk] = field(default_factory=list)
     pending: list[OutputChunk] = field(default_factory=list)
+    input: list[InputChunk] = field(default_factory=list)
+    pending_input: list[InputChunk] = field(default_factory=list)
+    input_bytes: int = 0
     ended: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
 
@@ -118,7 +128,7 @@ class SessionRuns:
         self.session_id = session_id
         self.subscribers: list[_Subscriber] = []
         self.active: _Run | None = None
-        self.last: tuple[RunRecord, list[OutputChunk]] | None = None
+        self.last: LastRun | None = None
         self.starting = False
 
     # -- clients --------------------------------------------------------------
@@ -133,18 +143,20 @@ class SessionRuns:
         self.subscribers.append(sub)
         run: RunRecord | None = None
         output: list[OutputChunk] = []
+        typed: list[InputChunk] = []
         if self.active is not None:
-            run, output = self.active.record, list(self.active.output)
+            run, output, typed = self.active.record, self.active.output, self.active.input
         else:
             if self.last is None:
                 self.last = await self.hub.load_last_run(self.session_id)
             if self.last is not None:
-                run, output = self.last
+                run, output, typed = self.last
         sub.send(
             {
                 "type": "state",
                 "active_run": run.to_json() if run else None,
                 "output": [chunk.to_json() for chunk in output],
+                "input": [chunk.to_json() for chunk in typed],
             }
         )
         return sub
@@ -219,13 +231,30 @@ class SessionRuns:
             elif kind == "stop":
                 self.active.control.stop()
             elif frame.get("eof") is True:
+                self._typed(self.active, "", eof=True)
                 self.active.control.close_stdin()
             elif isinstance(frame.get("data"), str):
+                self._typed(self.active, frame["data"])
                 self.active.control.feed(frame["data"].encode())
             else:
                 sub.send(error_frame("bad_message", "stdin frames carry 'data' or 'eof'"))
         else:
             sub.send(error_frame("bad_message", f"unknown frame type {kind[:40]!r}"))
+
+    def _typed(self, run: _Run, data: str, *, eof: bool = False) -> None:
+        """Shows everyone what was typed into `run` (after what it printed so far) and
+        keeps it with the run's output."""
+        if run.control.stdin_closed or not (data or eof):
+            return
+        size = len(data.encode())
+        if run.input_bytes + size > INPUT_SHOWN_BYTES:
+            return
+        run.input_bytes += size
+        run.control.flush_output()
+        chunk = InputChunk(len(run.input), now_ms(), data, eof)
+        run.input.append(chunk)
+        run.pending_input.append(chunk)
+        self.broadcast({"type": "input", "run_id": run.record.id, **chunk.to_json()})
 
     # -- runs -----------------------------------------------------------------
 
@@ -329,11 +358,13 @@ class SessionRuns:
         try:
             await self.hub.store.append_output(record.id, run.pending)
             run.pending.clear()
+            await self.hub.store.append_input(record.id, run.pending_input)
+            run.pending_input.clear()
             await self.hub.store.save_run(record)
         except Exception:
             log.exception("could not store run %s", record.id)
         self.active = None
-        self.last = (record, run.output)
+        self.last = (record, run.output, run.input)
         self.broadcast({"type": "run_finished", "run": record.to_json()})
         self.hub.forget_if_idle(self.session_id)
 
@@ -343,10 +374,12 @@ class SessionRuns:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(STORE_FLUSH_S):
                     await run.ended.wait()
-            if run.pending:
+            if run.pending or run.pending_input:
                 batch, run.pending = run.pending, []
+                typed, run.pending_input = run.pending_input, []
                 try:
                     await self.hub.store.append_output(run.record.id, batch)
+                    await self.hub.store.append_input(run.record.id, typed)
                 except Exception:
                     log.exception("could not store output of run %s", run.record.id)
 
@@ -412,12 +445,13 @@ class RunHub:
             channel = self.sessions[session_id] = SessionRuns(self, session_id)
         return channel
 
-    async def load_last_run(self, session_id: str) -> tuple[RunRecord, list[OutputChunk]] | None:
-        """The session's latest stored run and its output, for a late joiner."""
+    async def load_last_run(self, session_id: str) -> LastRun | None:
+        """The session's latest stored run, its output and input, for a late joiner."""
         runs = await self.store.list_runs(session_id, limit=1)
         if not runs:
             return None
-        return runs[0], await self.store.get_output(runs[0].id)
+        run_id = runs[0].id
+        return runs[0], await self.store.get_output(run_id), await self.store.get_input(run_id)
 
     async def close_session(self, session_id: str) -> None:
         """A deleted session: stop its run, close its run sockets with 4404."""

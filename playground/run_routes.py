@@ -212,7 +212,10 @@ async def get_run(request: Request) -> Response:
         await access.role(request, run.session_id)
     # The detail also shows the exact code that ran (`doc_seq` names the update it
     # was taken after, so the history can place it).
-    return JSONResponse(_run_json(run, await store.get_output(run_id)) | {"code": run.code})
+    # What people typed while it ran comes apart from the output (`input`, by `t`).
+    typed = [chunk.to_json() for chunk in await store.get_input(run_id)]
+    detail = _run_json(run, await store.get_output(run_id))
+    return JSONResponse(detail | {"code": run.code, "input": typed})
 
 
 def _run_json(run: RunRecord, output: list[OutputChunk]) -> dict[str, Any]:

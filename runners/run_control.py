@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 
 class RunControl:
@@ -16,6 +17,9 @@ class RunControl:
         self._stdin: asyncio.Queue[bytes | None] = asyncio.Queue()
         self._eof = False
         self.stopped = asyncio.Event()
+        # Set by the runner while the program runs: sends on what it printed so far,
+        # so that an echo of what someone typed never overtakes the prompt it answers.
+        self.flush_output: Callable[[], None] = lambda: None
         if stdin:
             self.feed(stdin)
         if eof:
@@ -25,6 +29,11 @@ class RunControl:
         """Queue bytes for the program's stdin (ignored after EOF)."""
         if data and not self._eof:
             self._stdin.put_nowait(data)
+
+    @property
+    def stdin_closed(self) -> bool:
+        """EOF was given: nothing more reaches the program."""
+        return self._eof
 
     def close_stdin(self) -> None:
         """The program reads EOF after what was fed so far."""

@@ -287,6 +287,7 @@ class RunnerService:
         self.stats.start_seconds_sum += time.monotonic() - t0
         self.stats.start_count += 1
         collector = OutputCollector(limits.output_bytes, on_output)
+        control.flush_output = collector.flush
         try:
             outcome = await sandbox.execute(code, control, collector, limits.time_limit_s)
         except (RuntimeUnavailable, SandboxError) as exc:

@@ -16,6 +16,7 @@ import pytest
 from tests.conftest import NodeClient, ServerProcess, start_client
 from tests.history.helpers import edit_and_record, redigest, snapshot, timeline
 from tests.history.test_timeline import run_once
+from tests.run_client import RunSocket
 from tests.yjs_client import PyClient
 
 
@@ -130,6 +131,35 @@ async def test_runs_and_their_output_travel_with_the_export(
     assert {k: v for k, v in detail.items() if k not in drop} == {
         k: v for k, v in original.items() if k not in drop
     }
+
+
+@pytest.mark.docker
+async def test_what_was_typed_into_a_run_travels_with_it(server: ServerProcess) -> None:
+    session = server.create_session("python", code="print('hi', input('Name: '))\n")
+    sock = await RunSocket.open(server, session["id"])
+    await sock.next("state")
+    await sock.send({"type": "run", "user": "ada"})
+    run_id = (await sock.next("run_started"))["run"]["id"]
+    await sock.next("output")
+    await sock.send({"type": "stdin", "data": "Zed\n"})
+    await sock.next("run_finished")
+    await sock.close()
+    document = export(server, session["id"])
+    assert [(i["data"], i["eof"]) for i in document["runs"][0]["input"]] == [("Zed\n", False)]
+    copied = _imported_run(server, document)
+    original = httpx.get(f"{server.url}/api/runs/{run_id}").json()
+    detail = httpx.get(f"{server.url}/api/runs/{copied['id']}").json()
+    assert detail["input"] == original["input"] and len(detail["input"]) == 1
+    # A file exported before runs kept their input: none.
+    older = copy.deepcopy(document)
+    del older["runs"][0]["input"]
+    older_copy = _imported_run(server, redigest(older))
+    assert httpx.get(f"{server.url}/api/runs/{older_copy['id']}").json()["input"] == []
+    for bad in ("Zed", [{"seq": 0, "t": 1, "data": 5}], [{"seq": 0, "t": 1, "data": "", "eof": 1}]):
+        wrong = copy.deepcopy(document)
+        wrong["runs"][0]["input"] = bad
+        refused = import_(server, json.dumps(redigest(wrong)).encode())
+        assert refused.status_code == 422, (bad, refused.text)
 
 
 def _imported_run(server: ServerProcess, doc: dict[str, Any]) -> dict[str, Any]:

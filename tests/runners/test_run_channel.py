@@ -96,6 +96,58 @@ async def test_stdin_frames_and_stop(server: ServerProcess) -> None:
     await sock.close()
 
 
+async def test_what_one_person_types_everyone_sees_in_its_place(server: ServerProcess) -> None:
+    """A prompt, the answer typed by one person, then the program's reply: every client
+    gets them in that order, and the stored run and a late joiner have the input too."""
+    code = (
+        "name = input('Name: ')\nprint('hi', name)\n"
+        "import sys\nrest = sys.stdin.read()\nprint('rest', len(rest))\n"
+    )
+    session = server.create_session(language="python", code=code)
+    typist = await RunSocket.open(server, session["id"])
+    watcher = await RunSocket.open(server, session["id"])
+    for sock in (typist, watcher):
+        await sock.next("state")
+    await typist.send({"type": "run"})
+    run_id = (await watcher.next("run_started"))["run"]["id"]
+    await watcher.next("output")  # the prompt
+    await typist.send({"type": "stdin", "data": "Zed\n"})
+    await typist.send({"type": "stdin", "data": ""})  # nothing typed: nothing shown
+    await watcher.next("output")  # the reply
+    big = "x" * (70 * 1024)  # a paste past what is shown: still the program's
+    await typist.send({"type": "stdin", "data": big})
+    await typist.send({"type": "stdin", "eof": True})
+    await typist.send({"type": "stdin", "eof": True})  # EOF once is enough
+    await watcher.next("run_finished")
+    await typist.next("run_finished")
+
+    for sock in (typist, watcher):
+        seen = [
+            (f["type"], f.get("data"), f.get("eof"))
+            for f in sock.frames
+            if f["type"] in ("output", "input") and f["run_id"] == run_id
+        ]
+        assert seen == [
+            ("output", "Name: ", None),
+            ("input", "Zed\n", False),
+            ("output", "hi Zed\n", None),
+            ("input", "", True),
+            ("output", f"rest {len(big)}\n", None),
+        ], seen
+    stored = httpx.get(f"{server.url}/api/runs/{run_id}").json()
+    assert [(i["seq"], i["data"], i["eof"]) for i in stored["input"]] == [
+        (0, "Zed\n", False),
+        (1, "", True),
+    ]
+    prompt, reply = stored["output"][0], stored["output"][1]
+    assert prompt["t"] <= stored["input"][0]["t"] <= reply["t"]
+    late = await RunSocket.open(server, session["id"])
+    state = await late.next("state")
+    assert [i["data"] for i in state["input"]] == ["Zed\n", ""]
+    for sock in (typist, watcher, late):
+        await sock.close()
+
+
 async def test_the_code_comes_from_the_document_at_run_time(server: ServerProcess) -> None:
     session = server.create_session(language="python", code="print('old')\n")
     editor = await PyClient(server.ws_url, session["id"]).connect()

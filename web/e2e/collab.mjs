@@ -177,6 +177,8 @@ async function run(browser) {
   );
   const out = await outputText(bob.page);
   check(out.includes("this goes to stderr"), `stderr shown: ${out}`);
+  // What Ada typed shows in Bob's terminal too, before the line that answers it.
+  check(out.includes("Zed\ngot Zed"), `Ada's input shown to Bob in its place: ${out}`);
   check(out.includes("Ada Lovelace ran Python"), `run header names who ran it: ${out}`);
   // stderr is coloured: xterm renders it in a span with a foreground colour class.
   const stderrColoured = await bob.page.$$eval('[data-testid="output"] .xterm-rows span', (spans) =>
@@ -205,8 +207,8 @@ async function run(browser) {
   const rowText = (await row.textContent()) ?? "";
   check(rowText.includes("Ada Lovelace · Python"), `the history names the language: ${rowText}`);
   await row.click();
-  await waitFor("the past run's output", async () =>
-    (await outputText(bob.page, "past-output").catch(() => "")).includes("got Zed"),
+  await waitFor("the past run's output, with what was typed", async () =>
+    (await outputText(bob.page, "past-output").catch(() => "")).includes("Zed\ngot Zed"),
   );
   await shot(bob.page, A, "run-history");
   await bob.page.keyboard.press("Escape");

@@ -1,7 +1,8 @@
 import { authHeaders, type Credentials } from "./access";
-import { parseRun } from "./frames";
+import { parseInput, parseRun } from "./frames";
 import type {
   CreatedSession,
+  InputChunk,
   Language,
   Limits,
   Run,
@@ -151,10 +152,17 @@ export class ApiClient {
   }
 
   async run(runId: string): Promise<RunWithOutput> {
-    const raw = await this.request<{ output?: StoredOutput[] }>("GET", `/api/runs/${enc(runId)}`);
+    const raw = await this.request<{ output?: StoredOutput[]; input?: unknown }>(
+      "GET",
+      `/api/runs/${enc(runId)}`,
+    );
     const run = parseRun(raw);
     if (run === null) throw new ApiError(500, "bad_response", "The server sent a malformed run.");
-    return { ...run, output: Array.isArray(raw.output) ? raw.output : [] };
+    const input = (Array.isArray(raw.input) ? raw.input : [])
+      .map((i) => parseInput(i, run.id))
+      .filter((i): i is InputChunk => i !== null)
+      .map(({ seq, t, data, eof }) => ({ seq, t, data, eof }));
+    return { ...run, output: Array.isArray(raw.output) ? raw.output : [], input };
   }
 
   /** The session's history events in time order, following the server's pages (`next`). */

@@ -43,7 +43,28 @@ describe("parseServerFrame", () => {
       type: "state",
       active_run: null,
       output: [],
+      input: [],
     });
+  });
+
+  it("reads what was typed, live and in the catch-up state", () => {
+    expect(
+      parseServerFrame('{"type":"input","run_id":"r","seq":0,"t":5,"data":"Zed\\n","eof":false}'),
+    ).toEqual({ type: "input", run_id: "r", seq: 0, t: 5, data: "Zed\n", eof: false });
+    const state = parseServerFrame(
+      JSON.stringify({
+        type: "state",
+        active_run: { id: "r", status: "running" },
+        output: [{ seq: 0, t: 1, stream: "stdout", data: "Name: " }],
+        input: [{ seq: 0, t: 5, data: "", eof: true }, { seq: "x" }],
+      }),
+    );
+    expect(state).toMatchObject({
+      output: [{ run_id: "r", t: 1, data: "Name: " }],
+      input: [{ run_id: "r", seq: 0, t: 5, data: "", eof: true }],
+    });
+    // Without a time an input chunk cannot be placed: it is dropped, not guessed.
+    expect(parseServerFrame('{"type":"input","run_id":"r","seq":0,"data":"x"}')).toBeNull();
   });
 
   it("rejects malformed and unknown frames instead of throwing", () => {

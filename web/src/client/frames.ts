@@ -1,4 +1,4 @@
-import type { OutputChunk, Run, RunStatus, ServerFrame } from "./types";
+import type { InputChunk, OutputChunk, Run, RunStatus, ServerFrame } from "./types";
 
 const STATUSES: ReadonlySet<string> = new Set([
   "queued",
@@ -52,7 +52,19 @@ export function parseOutput(v: unknown, fallbackRunId?: string): OutputChunk | n
   if (seq === null || data === null || (stream !== "stdout" && stream !== "stderr")) return null;
   const run_id = runId ?? fallbackRunId;
   if (run_id === undefined) return null;
-  return { run_id, seq, stream, data };
+  const t = num(v.t);
+  return t === null ? { run_id, seq, stream, data } : { run_id, seq, stream, data, t };
+}
+
+/** Reads what someone typed; `fallbackRunId` fills a missing `run_id` (catch-up input). */
+export function parseInput(v: unknown, fallbackRunId?: string): InputChunk | null {
+  if (!isObject(v)) return null;
+  const run_id = str(v.run_id) ?? fallbackRunId;
+  const seq = num(v.seq);
+  const t = num(v.t);
+  const data = str(v.data);
+  if (run_id === undefined || seq === null || t === null || data === null) return null;
+  return { run_id, seq, t, data, eof: v.eof === true };
 }
 
 /**
@@ -75,7 +87,10 @@ export function parseServerFrame(text: string): ServerFrame | null {
       const output = list
         .map((o) => parseOutput(o, active?.id))
         .filter((o): o is OutputChunk => o !== null);
-      return { type: "state", active_run: active, output };
+      const typed = (Array.isArray(raw.input) ? raw.input : [])
+        .map((i) => parseInput(i, active?.id))
+        .filter((i): i is InputChunk => i !== null);
+      return { type: "state", active_run: active, output, input: typed };
     }
     case "run_started":
     case "run_finished": {
@@ -85,6 +100,10 @@ export function parseServerFrame(text: string): ServerFrame | null {
     case "output": {
       const chunk = parseOutput(raw);
       return chunk === null ? null : { type: "output", ...chunk };
+    }
+    case "input": {
+      const chunk = parseInput(raw);
+      return chunk === null ? null : { type: "input", ...chunk };
     }
     case "error":
       return {

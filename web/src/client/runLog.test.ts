@@ -41,6 +41,30 @@ describe("RunLog", () => {
     expect(texts(log.apply({ type: "output", ...out(2, "c") }))).toEqual([]);
   });
 
+  it("hands out what was typed once, and places it by time when catching up", () => {
+    const log = new RunLog();
+    log.apply({ type: "run_started", run: makeRun() });
+    const typed = { run_id: "r1", seq: 0, t: 20, data: "Zed\n", eof: false };
+    expect(log.apply({ type: "input", ...typed }).map((e) => e.kind)).toEqual(["input"]);
+    expect(log.apply({ type: "input", ...typed })).toEqual([]);
+    // A late joiner: the prompt (t 10), the answer (t 20), the reply (t 20, after it).
+    const late = new RunLog();
+    const effects = late.apply({
+      type: "state",
+      active_run: makeRun(),
+      output: [
+        { ...out(1, "hi Zed\n"), t: 20 },
+        { ...out(0, "Name: "), t: 10 },
+      ],
+      input: [typed],
+    });
+    expect(
+      effects.flatMap((e) =>
+        e.kind === "output" || e.kind === "input" ? [`${e.kind}:${e.chunk.data}`] : [],
+      ),
+    ).toEqual(["output:Name: ", "input:Zed\n", "output:hi Zed\n"]);
+  });
+
   it("reports a finish that happened while disconnected", () => {
     const log = new RunLog();
     log.apply({ type: "run_started", run: makeRun() });

@@ -36,6 +36,25 @@ export interface OutputChunk {
   seq: number;
   stream: OutputStream;
   data: string;
+  /** When it was printed (ms); only the catch-up `state` frame carries it. */
+  t?: number;
+}
+
+/** What someone typed into the running program (`eof`: they ended its stdin). */
+export interface InputChunk {
+  run_id: string;
+  seq: number;
+  t: number;
+  data: string;
+  eof: boolean;
+}
+
+/** Typed input as `GET /api/runs/{id}` returns it. */
+export interface StoredInput {
+  seq: number;
+  t: number;
+  data: string;
+  eof: boolean;
 }
 
 /** A stored output chunk, as `GET /api/runs/{id}` returns it. */
@@ -48,6 +67,8 @@ export interface StoredOutput {
 
 export interface RunWithOutput extends Run {
   output: StoredOutput[];
+  /** What people typed while it ran; a server that does not keep it sends none. */
+  input: StoredInput[];
 }
 
 export interface Session {
@@ -119,9 +140,10 @@ export interface Limits {
 }
 
 export type ServerFrame =
-  | { type: "state"; active_run: Run | null; output: OutputChunk[] }
+  | { type: "state"; active_run: Run | null; output: OutputChunk[]; input?: InputChunk[] }
   | { type: "run_started"; run: Run }
   | ({ type: "output" } & OutputChunk)
+  | ({ type: "input" } & InputChunk)
   | { type: "run_finished"; run: Run }
   | { type: "error"; code: string; message: string };
 

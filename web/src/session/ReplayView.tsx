@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { colorFor } from "../app/prefs";
 import type { ApiClient } from "../client/api";
-import type { Run, Snapshot, StoredOutput, TimelineEvent } from "../client/types";
+import type { Run, Snapshot, TimelineEvent } from "../client/types";
 import { Icon } from "../components/Icon";
 import { CodeView } from "../editor/Editor";
 import {
@@ -17,7 +17,13 @@ import {
   step,
   terminalAt,
 } from "./replayModel";
-import { clockTime, formatDuration, runHeadline } from "./runFormat";
+import {
+  clockTime,
+  formatDuration,
+  runHeadline,
+  type TranscriptPiece,
+  transcript,
+} from "./runFormat";
 import { Terminal } from "./Terminal";
 import { TerminalSink } from "./terminalSink";
 
@@ -47,7 +53,8 @@ const POLL_OVERLAP_MS = 2000;
 
 interface RunDetail {
   run: Run;
-  output: StoredOutput[];
+  /** Its output and what was typed into it, in the order they happened. */
+  output: TranscriptPiece[];
 }
 
 interface CachedRun {
@@ -494,7 +501,7 @@ function ReplayOutput({
       const entry: CachedRun = {
         detail: api.run(runId).then((r) => {
           entry.final = r.finished_at !== null;
-          return { run: r, output: [...r.output].sort((a, b) => a.seq - b.seq) };
+          return { run: r, output: transcript(r.output, r.input) };
         }),
         final: false,
       };

@@ -8,10 +8,11 @@ import {
   clockTime,
   finishedLine,
   formatDuration,
-  outputText,
+  pieceText,
   relativeTime,
   runHeadline,
   startedLine,
+  transcript,
 } from "./runFormat";
 import { Terminal } from "./Terminal";
 import { TerminalSink } from "./terminalSink";
@@ -85,8 +86,7 @@ export function RunViewer({
         if (!live) return;
         setFull(r);
         sink.write(startedLine(r));
-        for (const chunk of [...r.output].sort((a, b) => a.seq - b.seq))
-          sink.write(outputText(chunk.stream, chunk.data));
+        for (const piece of transcript(r.output, r.input)) sink.write(pieceText(piece));
         sink.write(finishedLine(r).replace(/^\r\n/, sink.atLineStart ? "" : "\r\n"));
       },
       (err: Error) => live && setError(err.message),

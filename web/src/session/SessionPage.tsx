@@ -213,10 +213,8 @@ function SessionView({ id, token }: { id: string; token: string | null }) {
             viewOnly={!canEdit}
             onRun={run}
             onStop={stop}
-            onStdin={(line) => {
-              runs.channel?.sendStdin(line);
-              sink.write(`\x1b[2m${line.replace(/\n/g, "\r\n")}\x1b[0m`);
-            }}
+            // The server shows what was typed to everyone, this person included.
+            onStdin={(line) => runs.channel?.sendStdin(line)}
             onEof={() => runs.channel?.sendEof()}
             onClear={() => sink.clear()}
             canClear={!outputEmpty}

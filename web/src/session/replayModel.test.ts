@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { StoredOutput, TimelineEvent } from "../client/types";
+import type { TimelineEvent } from "../client/types";
 import { makeRun } from "../test/fixtures";
 import {
   advance,
@@ -11,7 +11,7 @@ import {
   step,
   terminalAt,
 } from "./replayModel";
-import { finishedLine, startedLine } from "./runFormat";
+import { finishedLine, inputText, startedLine, transcript } from "./runFormat";
 
 const T0 = 1_700_000_000_000;
 
@@ -119,11 +119,11 @@ describe("the terminal at a moment", () => {
     finished_at: T0 + 500,
     duration_ms: 500,
   });
-  const output: StoredOutput[] = [
+  const output = transcript([
     { seq: 0, t: T0 + 100, stream: "stdout", data: "one\n" },
     { seq: 1, t: T0 + 200, stream: "stderr", data: "two" },
     { seq: 2, t: T0 + 300, stream: "stdout", data: "three\n" },
-  ];
+  ]);
 
   it("starts clean, then appends while the moment moves forward", () => {
     const a = terminalAt(null, run, output, T0 + 150);
@@ -152,8 +152,34 @@ describe("the terminal at a moment", () => {
   });
 
   it("shows all of a finished run's output, even what is stamped after its finish", () => {
-    const late = [...output, { seq: 3, t: T0 + 520, stream: "stdout" as const, data: "last\n" }];
+    const late = [
+      ...output,
+      ...transcript([{ seq: 3, t: T0 + 520, stream: "stdout", data: "last\n" }]),
+    ];
     expect(terminalAt(null, run, late, T0 + 500).text).toContain("last\r\n");
+  });
+
+  it("shows what was typed where it was typed", () => {
+    const typed = transcript(
+      [
+        { seq: 0, t: T0 + 100, stream: "stdout", data: "Name: " },
+        { seq: 1, t: T0 + 300, stream: "stdout", data: "hi Zed\n" },
+      ],
+      [
+        { seq: 0, t: T0 + 300, data: "Zed\n", eof: false },
+        { seq: 1, t: T0 + 400, data: "", eof: true },
+      ],
+    );
+    const at = terminalAt(null, run, typed, T0 + 450).text;
+    expect(at).toBe(
+      `${startedLine(run)}Name: ${inputText("Zed\n", false)}hi Zed\r\n${inputText("", true)}`,
+    );
+    // ^D ends its line: the finish line needs no newline of its own.
+    expect(
+      terminalAt(null, run, typed, T0 + 600).text.endsWith(
+        `^D\x1b[0m\r\n${finishedLine(run).replace(/^\r\n/, "")}`,
+      ),
+    ).toBe(true);
   });
 
   it("puts the finish line on a line of its own", () => {

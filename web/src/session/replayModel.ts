@@ -1,5 +1,5 @@
-import type { Run, RunStatus, StoredOutput, TimelineEvent } from "../client/types";
-import { effectText, outputText, startedLine } from "./runFormat";
+import type { Run, RunStatus, TimelineEvent } from "../client/types";
+import { effectText, pieceText, startedLine, type TranscriptPiece } from "./runFormat";
 
 /** One stored document update: the unit the replay steps through. */
 export interface EditMark {
@@ -163,12 +163,12 @@ export interface Shown {
 /**
  * The terminal text that brings the replay's terminal from `shown` to `run` as it stood
  * at `at`: appended when only more of the same run is due, else from a clean terminal
- * (`reset`). `output` is the run's stored output, in seq order.
+ * (`reset`). `output` is the run's stored transcript (`transcript()`), in order.
  */
 export function terminalAt(
   shown: Shown | null,
   run: Run,
-  output: readonly StoredOutput[],
+  output: readonly TranscriptPiece[],
   at: number,
 ): { reset: boolean; text: string; shown: Shown } {
   const finished = run.finished_at !== null && run.finished_at <= at;
@@ -182,9 +182,10 @@ export function terminalAt(
     (!shown.finished || (finished && shown.chunks === chunks));
   const from = grows ? shown.chunks : 0;
   let text = grows ? "" : startedLine(run);
-  for (const c of output.slice(from, chunks)) text += outputText(c.stream, c.data);
+  for (const c of output.slice(from, chunks)) text += pieceText(c);
   if (finished && !(grows && shown.finished)) {
-    const atLineStart = output[chunks - 1]?.data.endsWith("\n") ?? true;
+    const last = output[chunks - 1];
+    const atLineStart = last === undefined || pieceText(last).endsWith("\n");
     text += effectText({ kind: "finished", run }, atLineStart);
   }
   return { reset: !grows, text, shown: { runId: run.id, chunks, finished } };

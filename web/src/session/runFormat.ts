@@ -1,5 +1,5 @@
 import type { RunLogEffect } from "../client/runLog";
-import type { OutputStream, Run } from "../client/types";
+import type { OutputStream, Run, StoredInput, StoredOutput } from "../client/types";
 import { languageLabel } from "../editor/languages";
 
 export function formatDuration(ms: number | null): string {
@@ -90,6 +90,7 @@ const DIM = `${ESC}2m`;
 const RED = `${ESC}31m`;
 const GREEN = `${ESC}32m`;
 const YELLOW = `${ESC}33m`;
+const CYAN = `${ESC}36m`;
 const BOLD = `${ESC}1m`;
 const RESET = `${ESC}0m`;
 
@@ -97,6 +98,39 @@ const RESET = `${ESC}0m`;
 export function outputText(stream: OutputStream, data: string): string {
   const text = data.replace(/\r?\n/g, "\r\n");
   return stream === "stderr" ? `${RED}${text}${RESET}` : text;
+}
+
+/** Terminal text for what someone typed into the program: in cyan, as a terminal echoes
+ * it; the end of stdin as a dim ^D. */
+export function inputText(data: string, eof: boolean): string {
+  if (eof) return `${DIM}^D${RESET}\r\n`;
+  return `${CYAN}${data.replace(/\r?\n/g, "\r\n")}${RESET}`;
+}
+
+/** One piece of a stored run's transcript: output, or input typed while it ran. */
+export type TranscriptPiece =
+  | ({ kind: "output" } & StoredOutput)
+  | ({ kind: "input" } & StoredInput);
+
+/** A stored run's output and typed input in the order they happened (by time, input
+ * first on a tie: what was typed comes before what the program made of it). */
+export function transcript(
+  output: readonly StoredOutput[],
+  input: readonly StoredInput[] = [],
+): TranscriptPiece[] {
+  const pieces: TranscriptPiece[] = [
+    ...output.map((c) => ({ kind: "output" as const, ...c })),
+    ...input.map((c) => ({ kind: "input" as const, ...c })),
+  ];
+  const rank = (p: TranscriptPiece) => (p.kind === "input" ? 0 : 1);
+  return pieces.sort((a, b) => a.t - b.t || rank(a) - rank(b) || a.seq - b.seq);
+}
+
+/** Terminal text of one transcript piece. */
+export function pieceText(piece: TranscriptPiece): string {
+  return piece.kind === "input"
+    ? inputText(piece.data, piece.eof)
+    : outputText(piece.stream, piece.data);
 }
 
 export function startedLine(run: Run): string {
@@ -126,6 +160,8 @@ export function effectText(effect: RunLogEffect, atLineStart: boolean): string {
       return startedLine(effect.run);
     case "output":
       return outputText(effect.chunk.stream, effect.chunk.data);
+    case "input":
+      return inputText(effect.chunk.data, effect.chunk.eof);
     case "finished":
       return atLineStart ? finishedLine(effect.run).replace(/^\r\n/, "") : finishedLine(effect.run);
   }
