@@ -51,6 +51,12 @@ describe("buildReplay", () => {
     ]);
   });
 
+  it("does not take the server's own edits (the starting code) for a person's", () => {
+    const withStart = buildReplay([{ t: T0 - 10, kind: "edit", seq: 0, author: "api" }, ...events]);
+    expect(withStart.people.map((p) => p.name)).toEqual(["Ada", "Bob"]);
+    expect(withStart.edits[0]).toEqual({ t: T0 - 10, seq: 0, author: null });
+  });
+
   it("is empty for a session with no history", () => {
     const empty = buildReplay([]);
     expect(empty.stops).toEqual([]);

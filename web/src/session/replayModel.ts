@@ -41,13 +41,17 @@ export const SPEEDS = [1, 2, 4, 8, 16] as const;
  * watch a candidate think for four minutes. */
 export const IDLE_CAP_MS = 1500;
 
+/** The author the server gives edits made over HTTP (a new session's starting code, a
+ * rename): not a person. */
+export const API_AUTHOR = "api";
+
 export function buildReplay(events: TimelineEvent[]): Replay {
   const edits: EditMark[] = [];
   const runs = new Map<string, RunMark>();
   const counts = new Map<string, number>();
   for (const e of events) {
     if (e.kind === "edit") {
-      const author = e.author ?? null;
+      const author = e.author === API_AUTHOR ? null : (e.author ?? null);
       edits.push({ t: e.t, seq: e.seq, author });
       if (author !== null) counts.set(author, (counts.get(author) ?? 0) + 1);
     } else {
