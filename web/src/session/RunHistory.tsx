@@ -6,7 +6,7 @@ import { languageLabel } from "../editor/languages";
 import { RunStatus } from "./RunPanel";
 import {
   clockTime,
-  finishedLine,
+  effectText,
   formatDuration,
   pieceText,
   relativeTime,
@@ -87,7 +87,7 @@ export function RunViewer({
         setFull(r);
         sink.write(startedLine(r));
         for (const piece of transcript(r.output, r.input)) sink.write(pieceText(piece));
-        sink.write(finishedLine(r).replace(/^\r\n/, sink.atLineStart ? "" : "\r\n"));
+        sink.write(effectText({ kind: "finished", run: r }, sink.atLineStart));
       },
       (err: Error) => live && setError(err.message),
     );
