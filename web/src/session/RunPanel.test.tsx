@@ -1,4 +1,4 @@
-import { render, screen } from "@testing-library/react";
+import { fireEvent, render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import { makeRun } from "../test/fixtures";
@@ -52,6 +52,19 @@ describe("RunPanel", () => {
     expect(props.onEof).toHaveBeenCalledOnce();
     await userEvent.click(screen.getByTestId("stop-button"));
     expect(props.onStop).toHaveBeenCalledOnce();
+  });
+
+  it("sends pasted lines whole, keeping a last unfinished line to edit", () => {
+    const props = setup({ run: makeRun({ status: "running" }), active: true });
+    const field = screen.getByTestId("stdin-input") as HTMLInputElement;
+    const pasteText = (text: string) =>
+      fireEvent.paste(field, { clipboardData: { getData: () => text } });
+    pasteText("3\r\n1 2 3\n4 5");
+    expect(props.onStdin).toHaveBeenCalledWith("3\n1 2 3\n");
+    expect(field.value).toBe("4 5");
+    // A paste without a newline is an ordinary paste into the field.
+    pasteText("6");
+    expect(props.onStdin).toHaveBeenCalledOnce();
   });
 
   it("view-only: Run, Stop and stdin are disabled and say why, while the run is still shown", async () => {

@@ -1,4 +1,4 @@
-import { type FormEvent, type ReactNode, useState } from "react";
+import { type ClipboardEvent, type FormEvent, type ReactNode, useState } from "react";
 import type { Run } from "../client/types";
 import { Icon } from "../components/Icon";
 import { Kbd, MOD } from "../components/Kbd";
@@ -67,6 +67,20 @@ export function RunPanel(props: RunPanelProps) {
     props.onStdin(`${line}\n`);
     setLine("");
   };
+  // A one-line field would join pasted lines (sample input for an exercise, say): whole
+  // lines go to the program at once, and only a last unfinished line stays to edit.
+  const paste = (e: ClipboardEvent<HTMLInputElement>) => {
+    const text = e.clipboardData.getData("text/plain").replace(/\r\n?/g, "\n");
+    if (viewOnly || !text.includes("\n")) return;
+    e.preventDefault();
+    const field = e.currentTarget;
+    const start = field.selectionStart ?? line.length;
+    const end = field.selectionEnd ?? line.length;
+    const typed = line.slice(0, start) + text + line.slice(end);
+    const cut = typed.lastIndexOf("\n") + 1;
+    props.onStdin(typed.slice(0, cut));
+    setLine(typed.slice(cut));
+  };
 
   return (
     <section className="run-panel" aria-label="Run output">
@@ -126,6 +140,7 @@ export function RunPanel(props: RunPanelProps) {
             data-testid="stdin-input"
             value={line}
             onChange={(e) => setLine(e.target.value)}
+            onPaste={paste}
             placeholder={
               viewOnly
                 ? "View only: input comes from people with the edit link"
