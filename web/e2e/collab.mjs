@@ -76,6 +76,11 @@ async function collab(browser) {
     async () => (await shownNames()).length === 0,
     8_000,
   );
+  // Bob looks for Ada: a click on her avatar shows her name over her caret again.
+  await bob.page.click('[data-testid="presence"] [data-name="Ada Lovelace"]');
+  await waitFor("Ada's name after Bob looked for her", async () =>
+    (await shownNames()).includes("Ada Lovelace"),
+  );
   await bob.page.hover(".cm-ySelectionCaret");
   await shot(ada.page, A, "collab-ada");
   await shot(bob.page, A, "collab-bob");

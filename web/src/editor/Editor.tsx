@@ -83,6 +83,8 @@ interface EditorProps {
   maxBytes?: number | null;
   /** Told when an edit was refused for making the code `bytes` long. */
   onTooLarge?: (bytes: number) => void;
+  /** Given the editor's view once it exists (null when it goes), to act on it. */
+  onView?: (view: EditorView | null) => void;
 }
 
 /** Not editable, but still focusable: a viewer can select and copy with the keyboard. */
@@ -113,6 +115,7 @@ export function Editor({
   readOnly = false,
   maxBytes = null,
   onTooLarge,
+  onView,
 }: EditorProps) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
@@ -127,6 +130,8 @@ export function Editor({
   readOnlyRef.current = readOnly;
   const onRunRef = useRef(onRun);
   onRunRef.current = onRun;
+  const onViewRef = useRef(onView);
+  onViewRef.current = onView;
 
   useEffect(() => {
     if (!host.current) return;
@@ -160,7 +165,9 @@ export function Editor({
       }),
     });
     view.current = v;
+    onViewRef.current?.(v);
     return () => {
+      onViewRef.current?.(null);
       v.destroy();
       undoManager.destroy();
       view.current = null;

@@ -1,8 +1,12 @@
+import { StateEffect } from "@codemirror/state";
 import { type EditorView, ViewPlugin, type ViewUpdate } from "@codemirror/view";
 import type { Awareness } from "y-protocols/awareness";
 
 /** How long a person's name stays over their caret after they last typed or moved. */
 export const LABEL_SHOWN_MS = 3000;
+
+/** Shows the named person's label as if they had just moved (someone looked for them). */
+export const showLabel = StateEffect.define<string>();
 
 /** Marks which remote carets' labels to show: those of people active in the last
  * `shownMs` (by name, which is all a caret's DOM carries). */
@@ -50,6 +54,9 @@ export function caretLabels(awareness: Awareness) {
       };
 
       update(update: ViewUpdate): void {
+        for (const tr of update.transactions)
+          for (const effect of tr.effects)
+            if (effect.is(showLabel)) this.lastActive.set(effect.value, Date.now());
         // Any redraw may have made the carets' DOM anew.
         if (update.docChanged || update.viewportChanged || update.transactions.length > 0)
           this.schedule();

@@ -1,5 +1,5 @@
 import { fireEvent, render, screen } from "@testing-library/react";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { Peer } from "../client/presence";
 import { MAX_AVATARS, Presence } from "./Presence";
 
@@ -20,6 +20,18 @@ describe("Presence", () => {
     render(<Presence peers={[0, 1, 2, 3, 4].map(peer)} />);
     expect(avatarNames()).toHaveLength(MAX_AVATARS);
     expect(screen.queryByTestId("presence-more")).toBeNull();
+  });
+
+  it("follows someone else when clicked or on Enter, never yourself", () => {
+    const onFollow = vi.fn();
+    render(<Presence peers={[0, 1].map(peer)} onFollow={onFollow} />);
+    const [me, other] = screen.getByTestId("presence").querySelectorAll("li.avatar");
+    fireEvent.click(me as Element);
+    expect(onFollow).not.toHaveBeenCalled();
+    fireEvent.click(other as Element);
+    fireEvent.keyDown(other as Element, { key: "Enter" });
+    expect(onFollow).toHaveBeenCalledTimes(2);
+    expect(onFollow.mock.calls[0]?.[0]).toMatchObject({ name: "Person 1" });
   });
 
   it("folds a crowd into +N, which lists everyone and closes on Escape", () => {

@@ -1,4 +1,4 @@
-import { useCallback, useRef, useState } from "react";
+import { type KeyboardEvent, useCallback, useRef, useState } from "react";
 import type { Peer } from "../client/presence";
 import type { ConnectionState } from "../client/types";
 import { useDismiss } from "../components/useDismiss";
@@ -13,21 +13,43 @@ function initials(name: string): string {
 /** Avatars shown in the top bar; past this many, the last place says "+N" and opens the list. */
 export const MAX_AVATARS = 5;
 
-function Avatar({ peer }: { peer: Peer }) {
+/** Show me where this person is in the code. */
+type Follow = (peer: Peer) => void;
+
+/** Click (or Enter on) someone else to follow them: the list item does what a button does. */
+function followProps(peer: Peer, onFollow: Follow | undefined) {
+  if (peer.isLocal || !onFollow) return {};
+  return {
+    role: "button",
+    tabIndex: 0,
+    onClick: () => onFollow(peer),
+    onKeyDown: (e: KeyboardEvent) => {
+      if (e.key === "Enter" || e.key === " ") {
+        e.preventDefault();
+        onFollow(peer);
+      }
+    },
+  };
+}
+
+function Avatar({ peer, onFollow }: { peer: Peer; onFollow?: Follow }) {
+  const follows = !peer.isLocal && onFollow !== undefined;
   return (
     <li
-      className={`avatar${peer.isLocal ? " avatar-self" : ""}`}
+      className={`avatar${peer.isLocal ? " avatar-self" : ""}${follows ? " avatar-follow" : ""}`}
       style={{ backgroundColor: peer.color }}
-      title={peer.isLocal ? `${peer.name} (you)` : peer.name}
+      title={peer.isLocal ? `${peer.name} (you)` : follows ? `${peer.name}: show where` : peer.name}
       data-name={peer.name}
+      {...followProps(peer, onFollow)}
     >
       {initials(peer.name)}
     </li>
   );
 }
 
-/** Everyone in the session: one avatar per person, you first; a crowd folds into "+N". */
-export function Presence({ peers }: { peers: Peer[] }) {
+/** Everyone in the session: one avatar per person, you first; a crowd folds into "+N".
+ * Clicking someone else shows where they are (`onFollow`). */
+export function Presence({ peers, onFollow }: { peers: Peer[]; onFollow?: Follow }) {
   const [open, setOpen] = useState(false);
   const wrap = useRef<HTMLLIElement>(null);
   const close = useCallback(() => setOpen(false), []);
@@ -38,7 +60,7 @@ export function Presence({ peers }: { peers: Peer[] }) {
   return (
     <ul className="presence" data-testid="presence" aria-label="People in this session">
       {shown.map((p) => (
-        <Avatar key={p.clientId} peer={p} />
+        <Avatar key={p.clientId} peer={p} onFollow={onFollow} />
       ))}
       {folded && (
         <li className="presence-more" ref={wrap}>
@@ -57,7 +79,18 @@ export function Presence({ peers }: { peers: Peer[] }) {
             <div className="presence-popover" role="dialog" aria-label="Everyone here">
               <ul data-testid="presence-list">
                 {peers.map((p) => (
-                  <li key={p.clientId} data-name={p.name}>
+                  <li
+                    key={p.clientId}
+                    data-name={p.name}
+                    {...followProps(
+                      p,
+                      onFollow &&
+                        ((peer) => {
+                          setOpen(false);
+                          onFollow(peer);
+                        }),
+                    )}
+                  >
                     <span className="presence-dot" style={{ backgroundColor: p.color }} />
                     <span className="presence-name">{p.name}</span>
                     {p.isLocal && <span className="hint">you</span>}

@@ -1,15 +1,18 @@
-import { useCallback, useEffect, useMemo, useState } from "react";
+import type { EditorView } from "@codemirror/view";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { getPrefs, suggestName, usePrefs } from "../app/prefs";
 import { navigate } from "../app/router";
 import { useResolvedTheme } from "../app/theme";
 import { useLanguages } from "../app/useLanguages";
 import { absoluteLink, forgetToken } from "../client/access";
 import { api } from "../client/api";
+import type { Peer } from "../client/presence";
 import type { Run } from "../client/types";
 import { shareLink } from "../client/urls";
 import { MOD } from "../components/Kbd";
 import { useToast } from "../components/Toasts";
 import { Editor } from "../editor/Editor";
+import { revealCaret } from "../editor/follow";
 import { AccessDenied } from "./AccessDenied";
 import { NamePrompt } from "./NamePrompt";
 import { ReplayView } from "./ReplayView";
@@ -108,6 +111,19 @@ function SessionView({ id, token }: { id: string; token: string | null }) {
     if (switchLanguage(conn.doc, conn.meta, conn.code, find(language), to, id) && to)
       toast("info", `Started from the ${to.name} template`, `${MOD}+Z brings the old code back.`);
   };
+  const editorView = useRef<EditorView | null>(null);
+  const follow = (peer: Peer) => {
+    const conn = doc.conn;
+    const view = editorView.current;
+    const awareness = conn?.provider.awareness;
+    if (!view || !conn || !awareness) return;
+    if (!revealCaret(view, awareness, conn.code, peer.clientId, peer.name))
+      toast(
+        "info",
+        `${peer.name} is not in the code yet`,
+        "Their caret shows once they click into it.",
+      );
+  };
   const rename = (t: string) => {
     meta?.set("title", t);
     sessionApi
@@ -148,6 +164,7 @@ function SessionView({ id, token }: { id: string; token: string | null }) {
       <TopBar
         title={title}
         onRename={rename}
+        onFollow={follow}
         language={language}
         languages={languages}
         onLanguage={changeLanguage}
@@ -190,6 +207,9 @@ function SessionView({ id, token }: { id: string; token: string | null }) {
               awareness={doc.conn.provider.awareness}
               language={language}
               onRun={run}
+              onView={(v) => {
+                editorView.current = v;
+              }}
               readOnly={!canEdit}
               maxBytes={data.limits?.code_bytes ?? null}
               onTooLarge={(bytes) =>

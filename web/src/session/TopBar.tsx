@@ -17,6 +17,8 @@ interface TopBarProps {
   languages: Language[] | null;
   onLanguage: (id: string) => void;
   peers: Peer[];
+  /** Show where this person is in the code. */
+  onFollow?: (peer: Peer) => void;
   state: ConnectionState;
   /** This person holds the view-only link: nothing here can be changed. */
   viewOnly: boolean;
@@ -108,7 +110,7 @@ export function TopBar(props: TopBarProps) {
         ))}
       </select>
       <span className="spacer" />
-      <Presence peers={props.peers} />
+      <Presence peers={props.peers} onFollow={props.onFollow} />
       <ConnectionStatus state={props.state} />
       {props.onReplay && (
         <button
