@@ -247,10 +247,10 @@ class _CompiledMark:
 # whatever it left running, and only then writes the trailer: the last bytes on
 # stdout, so anything like it the program printed comes before and stays output
 # (`_UsageTrailer` takes off only what ends the stream). The trailer holds the peak
-# resident memory of the program or the largest process it waited for, in KiB (the
-# ru_maxrss of wait4), and its CPU time in microseconds: the
-# container's cgroup counter (v1 or v2) over the run step, or the children's user +
-# system time where the cgroup cannot be read; `-` for what could not be measured.
+# resident memory of the program or the largest process it waited for, in KiB (wait4's
+# ru_maxrss), and its CPU time in microseconds: the container's cgroup counter (v1 or
+# v2) over the run step, or the program's user + system time where the cgroup cannot
+# be read; `-` for what could not be measured.
 USAGE_HEAD = b"\x1eplayground:usage "
 _USAGE = re.compile(rb"\x1eplayground:usage (?P<rss>\d{1,15}|-) (?P<cpu>\d{1,18}|-)\x1e\n")
 # Every proper prefix of a trailer matches this or is a prefix of USAGE_HEAD.
