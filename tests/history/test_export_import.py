@@ -7,6 +7,7 @@ import base64
 import copy
 import json
 import random
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -151,15 +152,12 @@ async def test_what_was_typed_into_a_run_travels_with_it(server: ServerProcess) 
     detail = httpx.get(f"{server.url}/api/runs/{copied['id']}").json()
     assert detail["input"] == original["input"] and len(detail["input"]) == 1
     # A file exported before runs kept their input: none.
-    older = copy.deepcopy(document)
-    del older["runs"][0]["input"]
-    older_copy = _imported_run(server, redigest(older))
+    older_copy = _imported_run(server, _with_run(document, lambda run: run.pop("input")))
     assert httpx.get(f"{server.url}/api/runs/{older_copy['id']}").json()["input"] == []
     for bad in ("Zed", [{"seq": 0, "t": 1, "data": 5}], [{"seq": 0, "t": 1, "data": "", "eof": 1}]):
-        wrong = copy.deepcopy(document)
-        wrong["runs"][0]["input"] = bad
-        refused = import_(server, json.dumps(redigest(wrong)).encode())
-        assert refused.status_code == 422, (bad, refused.text)
+        assert _refused(server, _with_run(document, lambda run, bad=bad: run.update(input=bad))), (
+            bad
+        )
 
 
 def _imported_run(server: ServerProcess, doc: dict[str, Any]) -> dict[str, Any]:
@@ -168,6 +166,17 @@ def _imported_run(server: ServerProcess, doc: dict[str, Any]) -> dict[str, Any]:
     assert response.status_code == 201, response.text
     (copied,) = httpx.get(f"{server.url}/api/sessions/{response.json()['id']}/runs").json()
     return dict(copied)
+
+
+def _with_run(doc: dict[str, Any], change: Callable[[dict[str, Any]], object]) -> dict[str, Any]:
+    """A copy of `doc` with `change` made to its first run, and its digest redone."""
+    changed = copy.deepcopy(doc)
+    change(changed["runs"][0])
+    return redigest(changed)
+
+
+def _refused(server: ServerProcess, doc: dict[str, Any]) -> bool:
+    return import_(server, json.dumps(doc).encode()).status_code == 422
 
 
 @pytest.mark.docker
@@ -182,13 +191,9 @@ async def test_a_compile_failure_travels_and_older_files_import_without_it(
 
     assert _imported_run(server, document)["compile_failed"] is True
     # A file exported before runs recorded it: those runs count as compiled.
-    older = copy.deepcopy(document)
-    del older["runs"][0]["compile_failed"]
-    assert _imported_run(server, redigest(older))["compile_failed"] is False
-    wrong = copy.deepcopy(document)
-    wrong["runs"][0]["compile_failed"] = "yes"
-    refused = import_(server, json.dumps(redigest(wrong)).encode())
-    assert refused.status_code == 422, refused.text
+    older = _with_run(document, lambda run: run.pop("compile_failed"))
+    assert _imported_run(server, older)["compile_failed"] is False
+    assert _refused(server, _with_run(document, lambda run: run.update(compile_failed="yes")))
 
 
 @pytest.mark.docker
@@ -208,14 +213,12 @@ async def test_what_a_program_used_travels_and_older_files_import_without_it(
     copied = _imported_run(server, document)
     assert (copied["cpu_ms"], copied["memory_kb"]) == (run["cpu_ms"], run["memory_kb"])
     # A file exported before runs recorded it: not measured.
-    older = copy.deepcopy(document)
-    del older["runs"][0]["cpu_ms"], older["runs"][0]["memory_kb"]
-    assert _imported_run(server, redigest(older))["memory_kb"] is None
+    older = _with_run(document, lambda run: (run.pop("cpu_ms"), run.pop("memory_kb")))
+    assert _imported_run(server, older)["memory_kb"] is None
     for bad in ("12", -1, 1.5, True):
-        wrong = copy.deepcopy(document)
-        wrong["runs"][0]["memory_kb"] = bad
-        refused = import_(server, json.dumps(redigest(wrong)).encode())
-        assert refused.status_code == 422, (bad, refused.text)
+        assert _refused(
+            server, _with_run(document, lambda run, bad=bad: run.update(memory_kb=bad))
+        ), bad
 
 
 def _corruptions(document: dict[str, Any]) -> list[tuple[str, bytes, int, str]]:

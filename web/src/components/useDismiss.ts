@@ -1,4 +1,4 @@
-import { type RefObject, useEffect } from "react";
+import { type RefObject, useCallback, useEffect, useRef, useState } from "react";
 
 /** While `open`, Escape or a press outside `wrap` calls `close` (popovers, menus). */
 export function useDismiss(
@@ -19,4 +19,21 @@ export function useDismiss(
       window.removeEventListener("mousedown", onDown);
     };
   }, [open, wrap, close]);
+}
+
+/** A popover's state: `open`, `trigger` (the props of the button that opens it), and
+ * `wrap` for the element holding both, outside which a press (or Escape) closes it. */
+export function usePopover<T extends HTMLElement>() {
+  const [open, setOpen] = useState(false);
+  const wrap = useRef<T>(null);
+  const close = useCallback(() => setOpen(false), []);
+  const toggle = useCallback(() => setOpen((o) => !o), []);
+  useDismiss(open, wrap, close);
+  const trigger = {
+    type: "button" as const,
+    onClick: toggle,
+    "aria-expanded": open,
+    "aria-haspopup": "dialog" as const,
+  };
+  return { open, close, trigger, wrap };
 }

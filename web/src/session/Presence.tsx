@@ -1,7 +1,7 @@
-import { type KeyboardEvent, useCallback, useRef, useState } from "react";
+import type { KeyboardEvent } from "react";
 import type { Peer } from "../client/presence";
 import type { ConnectionState } from "../client/types";
-import { useDismiss } from "../components/useDismiss";
+import { usePopover } from "../components/useDismiss";
 
 function initials(name: string): string {
   const parts = name.trim().split(/\s+/).filter(Boolean);
@@ -50,10 +50,7 @@ function Avatar({ peer, onFollow }: { peer: Peer; onFollow?: Follow }) {
 /** Everyone in the session: one avatar per person, you first; a crowd folds into "+N".
  * Clicking someone else shows where they are (`onFollow`). */
 export function Presence({ peers, onFollow }: { peers: Peer[]; onFollow?: Follow }) {
-  const [open, setOpen] = useState(false);
-  const wrap = useRef<HTMLLIElement>(null);
-  const close = useCallback(() => setOpen(false), []);
-  useDismiss(open, wrap, close);
+  const { open, close, trigger, wrap } = usePopover<HTMLLIElement>();
   const folded = peers.length > MAX_AVATARS;
   const shown = folded ? peers.slice(0, MAX_AVATARS - 1) : peers;
   const more = peers.length - shown.length;
@@ -65,11 +62,8 @@ export function Presence({ peers, onFollow }: { peers: Peer[]; onFollow?: Follow
       {folded && (
         <li className="presence-more" ref={wrap}>
           <button
-            type="button"
+            {...trigger}
             className="avatar avatar-more"
-            onClick={() => setOpen((o) => !o)}
-            aria-expanded={open}
-            aria-haspopup="dialog"
             aria-label={`${more} more: everyone here`}
             data-testid="presence-more"
           >
@@ -86,7 +80,7 @@ export function Presence({ peers, onFollow }: { peers: Peer[]; onFollow?: Follow
                       p,
                       onFollow &&
                         ((peer) => {
-                          setOpen(false);
+                          close();
                           onFollow(peer);
                         }),
                     )}

@@ -1,6 +1,6 @@
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useEffect, useState } from "react";
 import { Icon } from "../components/Icon";
-import { useDismiss } from "../components/useDismiss";
+import { usePopover } from "../components/useDismiss";
 import { copyText } from "./sessionActions";
 
 /** Absolute share URLs; a person who may only view gets only the view link. */
@@ -17,22 +17,11 @@ interface ShareButtonProps {
 
 /** The Share button and its popover: one copyable link per role this person can hand out. */
 export function ShareButton({ links, onCopied, onCopyFailed }: ShareButtonProps) {
-  const [open, setOpen] = useState(false);
-  const wrap = useRef<HTMLDivElement>(null);
-  const close = useCallback(() => setOpen(false), []);
-  useDismiss(open, wrap, close);
+  const { open, trigger, wrap } = usePopover<HTMLDivElement>();
 
   return (
     <div className="share-wrap" ref={wrap}>
-      <button
-        type="button"
-        className="btn"
-        onClick={() => setOpen((o) => !o)}
-        aria-expanded={open}
-        aria-haspopup="dialog"
-        aria-label="Share"
-        data-testid="share-button"
-      >
+      <button {...trigger} className="btn" aria-label="Share" data-testid="share-button">
         <Icon name="link" /> <span className="btn-label">Share</span>
       </button>
       {open && (
