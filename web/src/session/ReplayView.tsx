@@ -19,6 +19,7 @@ import {
 } from "./replayModel";
 import {
   clockTime,
+  counted,
   formatDuration,
   runHeadline,
   type TranscriptPiece,
@@ -239,7 +240,7 @@ export function ReplayView({
         <span className="replay-badge">read-only</span>
         {replay && (
           <span className="muted">
-            {replay.edits.length} edits · {replay.runs.length} runs
+            {counted(replay.edits.length, "edit")} · {counted(replay.runs.length, "run")}
           </span>
         )}
         {replay && replay.people.length > 0 && (

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { makeRun } from "../test/fixtures";
 import {
+  counted,
   effectText,
   finishedLine,
   formatDuration,
@@ -45,6 +46,11 @@ describe("run formatting", () => {
 
   it("names the language as people know it in a run's first line", () => {
     expect(startedLine(makeRun({ user: "Ada", language: "cpp" }))).toContain("Ada ran C++");
+  });
+
+  it("counts in words people read", () => {
+    expect(counted(1, "edit")).toBe("1 edit");
+    expect([counted(0, "run"), counted(3, "run")]).toEqual(["0 runs", "3 runs"]);
   });
 
   it("formats durations for people", () => {

@@ -28,6 +28,11 @@ export function runUsage(run: Run): string {
   return parts.join(" · ");
 }
 
+/** "1 edit", "3 edits": a count with its noun (plural by adding `s`). */
+export function counted(n: number, noun: string): string {
+  return `${n.toLocaleString()} ${noun}${n === 1 ? "" : "s"}`;
+}
+
 export type Tone = "neutral" | "busy" | "ok" | "bad" | "warn";
 
 /** The headline of a run's status: what a person wants to know at a glance. */
