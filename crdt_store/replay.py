@@ -17,17 +17,22 @@ class DocumentState:
     language: str
     title: str
     time_limit_s: float | None
+    # A session's own memory limit per run, MiB (the runner enforces its floor and
+    # ceiling).
+    memory_mb: int | None = None
 
     @classmethod
     def of(cls, doc: Doc[Any]) -> DocumentState:
         code = doc.get("code", type=Text)
         meta = doc.get("meta", type=Map)
         limit = meta.get("time_limit_s")
+        memory = meta.get("memory_mb")
         return cls(
             code=str(code),
             language=str(meta.get("language") or ""),
             title=str(meta.get("title") or ""),
             time_limit_s=float(limit) if isinstance(limit, int | float) else None,
+            memory_mb=int(memory) if isinstance(memory, int | float) and memory < 2**31 else None,
         )
 
 

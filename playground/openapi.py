@@ -89,6 +89,11 @@ SCHEMAS: dict[str, Any] = {
                 "properties": {
                     "code": _STR,
                     "time_limit_s": {"type": ["number", "null"]},
+                    "memory_mb": {
+                        "type": ["integer", "null"],
+                        "description": "The session's own memory limit per run (meta."
+                        "memory_mb), used when from 16 MiB up to the server's limit.",
+                    },
                     "runs": {"type": "array", "items": _ref("Run")},
                 },
             },

@@ -41,6 +41,7 @@ class DocumentView:
     title: str
     time_limit_s: float | None
     seq: int
+    memory_mb: int | None = None
 
 
 class RoomRegistry(WebsocketServer):
@@ -144,7 +145,12 @@ class RoomRegistry(WebsocketServer):
         await room.flush()
         state = room.document()
         return DocumentView(
-            state.code, state.language, state.title, state.time_limit_s, room.last_seq
+            state.code,
+            state.language,
+            state.title,
+            state.time_limit_s,
+            room.last_seq,
+            state.memory_mb,
         )
 
     async def edit(

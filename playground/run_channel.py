@@ -111,6 +111,7 @@ class _Run:
     control: RunControl
     ticket: Ticket
     time_limit_s: float | None
+    memory_mb: int | None
     output: list[OutputChunk] = field(default_factory=list)
     pending: list[OutputChunk] = field(default_factory=list)
     input: list[InputChunk] = field(default_factory=list)
@@ -297,7 +298,7 @@ class SessionRuns:
         except BaseException:
             ticket.release()
             raise
-        return _Run(record, RunControl(stdin.encode()), ticket, doc.time_limit_s)
+        return _Run(record, RunControl(stdin.encode()), ticket, doc.time_limit_s, doc.memory_mb)
 
     async def _execute(self, run: _Run) -> None:
         record = run.record
@@ -333,6 +334,7 @@ class SessionRuns:
                 on_output=on_output,
                 on_running=on_running,
                 time_limit_s=run.time_limit_s,
+                memory_mb=run.memory_mb,
             )
         except UnknownLanguage as exc:
             self.broadcast(error_frame(exc.code, exc.message))

@@ -21,6 +21,7 @@ from crdt_store import OutputChunk, RunRecord, Store
 from runners import Limits, OutputEvent, RunControl, RunnerConfig, RunnerService
 from runners.errors import RuntimeUnavailable
 from runners.languages import get_language
+from runners.sandbox import MIN_MEMORY_MB
 
 from .access import Access, Forbidden, Role
 from .doc_socket import close_quietly
@@ -165,10 +166,6 @@ async def execute(request: Request) -> Response:
     if result.status == "error" and result.error is not None:
         raise result.error
     return JSONResponse(_run_json(record, output))
-
-
-# The least memory a one-shot run may ask for: under it even a shell barely starts.
-MIN_MEMORY_MB = 16
 
 
 def _limit(

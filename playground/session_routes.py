@@ -133,6 +133,7 @@ async def get_session(request: Request) -> Response:
         "language": doc.language or session.language,
         "code": doc.code,
         "time_limit_s": doc.time_limit_s,
+        "memory_mb": doc.memory_mb,
         "runs": [run.to_json() for run in runs],
         "role": role.value,
     }

@@ -102,6 +102,11 @@ def compile_step(lang: Language) -> str | None:
 DRAIN_S = 1.0
 
 
+# The least memory a run may be given: under it even a shell barely starts (and Docker
+# refuses under 6 MiB). A lower request takes the server's limit instead.
+MIN_MEMORY_MB = 16
+
+
 @dataclass(frozen=True)
 class Limits:
     """The resource limits of one run."""

@@ -31,7 +31,7 @@ from runners.output import OutputCallback, OutputCollector, now_ms
 from runners.pool import WarmPool
 from runners.reaper import reap, reap_forever
 from runners.run_control import RunControl
-from runners.sandbox import Limits, Outcome, instance_labels
+from runners.sandbox import MIN_MEMORY_MB, Limits, Outcome, instance_labels
 from runners.scheduler import Scheduler, Ticket
 
 log = logging.getLogger(__name__)
@@ -240,7 +240,11 @@ class RunnerService:
             run_limits = replace(
                 limits,
                 time_limit_s=_lower(limits.time_limit_s, time_limit_s),
-                memory_mb=int(_lower(limits.memory_mb, memory_mb)),
+                memory_mb=int(
+                    _lower(
+                        limits.memory_mb, memory_mb if (memory_mb or 0) >= MIN_MEMORY_MB else None
+                    )
+                ),
                 output_bytes=int(_lower(limits.output_bytes, output_bytes)),
             )
             result = await self._run(lang, code, control, on_output, run_limits, started_at)

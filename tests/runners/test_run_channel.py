@@ -179,6 +179,35 @@ async def test_the_code_comes_from_the_document_at_run_time(server: ServerProces
     await sock.close()
 
 
+async def test_a_session_can_lower_its_memory_limit(server: ServerProcess) -> None:
+    """meta.memory_mb, shared like the time limit: 64 MiB kills what 256 MiB runs; a value
+    under the floor is ignored, as a client could set anything."""
+    code = "data = b'x' * (96 * 1024 * 1024)\nprint(len(data))\n"
+    session = server.create_session(language="python", code=code)
+    editor = await PyClient(server.ws_url, session["id"]).connect()
+    await asyncio.wait_for(editor.synced.wait(), 10)
+    sock = await RunSocket.open(server, session["id"])
+    await sock.next("state")
+
+    async def run_with(memory_mb: object) -> dict[str, Any]:
+        editor.meta["memory_mb"] = memory_mb
+        # The edit reaches the server asynchronously: wait until the session says so.
+        for _ in range(50):
+            detail = httpx.get(f"{server.url}/api/sessions/{session['id']}").json()
+            if detail["memory_mb"] == memory_mb:
+                break
+            await asyncio.sleep(0.1)
+        await sock.send({"type": "run"})
+        finished = await sock.next("run_finished")
+        return dict(finished["run"])
+
+    small = await run_with(64)
+    assert (small["status"], small["oom_killed"]) == ("failed", True)
+    assert (await run_with(4))["status"] == "ok"
+    await editor.close()
+    await sock.close()
+
+
 async def test_hostile_run_while_another_session_is_edited(server: ServerProcess) -> None:
     bomb = server.create_session(language="python", code="while True:\n    print('y' * 10000)\n")
     calm = server.create_session(language="python", code="")

@@ -85,6 +85,7 @@ function SessionView({ id, token }: { id: string; token: string | null }) {
   const language = useYMapValue<string>(meta, "language") ?? data.detail?.language ?? "";
   const title = useYMapValue<string>(meta, "title") ?? data.detail?.title ?? "";
   const timeLimit = useYMapValue<number>(meta, "time_limit_s");
+  const memoryLimit = useYMapValue<number>(meta, "memory_mb");
 
   useEffect(() => {
     document.title = title ? `${title} · Playground` : "Playground";
@@ -259,6 +260,10 @@ function SessionView({ id, token }: { id: string; token: string | null }) {
             readOnly={!canEdit}
             onTimeLimit={(s) =>
               s === null ? meta?.delete("time_limit_s") : meta?.set("time_limit_s", s)
+            }
+            memoryLimit={memoryLimit}
+            onMemoryLimit={(mib) =>
+              mib === null ? meta?.delete("memory_mb") : meta?.set("memory_mb", mib)
             }
             prefs={prefs}
             onPrefs={setPrefs}

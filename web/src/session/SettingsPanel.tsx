@@ -7,6 +7,8 @@ interface SettingsPanelProps {
   limits: Limits | null | undefined;
   timeLimit: number | undefined;
   onTimeLimit: (seconds: number | null) => void;
+  memoryLimit: number | undefined;
+  onMemoryLimit: (mib: number | null) => void;
   /** View-only: the session's settings are shown, not changeable. */
   readOnly?: boolean;
   prefs: Prefs;
@@ -28,29 +30,86 @@ function LimitRow({ label, value }: { label: string; value: string | undefined }
   );
 }
 
-/** Per-session settings (time limit, shared) and per-browser ones (name, theme). */
+/** The least memory limit a session may set (the server ignores anything lower). */
+export const MIN_MEMORY_MB = 16;
+
+/**
+ * One of the session's own limits: empty for the server's, else a number from `min` up
+ * to the server's (`max`), clamped on commit (Enter or leaving the field); anything
+ * else puts the field back as it was.
+ */
+function SessionLimitField({
+  label,
+  unit,
+  value,
+  min,
+  max,
+  integer,
+  onChange,
+  readOnly,
+  testId,
+}: {
+  label: string;
+  unit: string;
+  value: number | undefined;
+  min: number;
+  max: number | undefined;
+  integer: boolean;
+  onChange: (value: number | null) => void;
+  readOnly: boolean;
+  testId: string;
+}) {
+  const shown = value === undefined ? "" : String(value);
+  const [draft, setDraft] = useState(shown);
+  useEffect(() => setDraft(shown), [shown]);
+
+  const commit = () => {
+    const typed = draft.trim() === "" ? null : Number(draft);
+    if (typed !== null && (!Number.isFinite(typed) || typed <= 0)) return setDraft(shown);
+    let next = typed;
+    if (next !== null) {
+      next = Math.max(integer ? Math.round(next) : next, min);
+      if (max !== undefined) next = Math.min(next, max);
+    }
+    if (next !== (value ?? null)) onChange(next);
+    setDraft(next === null ? "" : String(next));
+  };
+
+  return (
+    <label className="field">
+      <span>
+        {label} ({unit}){max !== undefined && ` — up to ${max}`}
+      </span>
+      <input
+        type="number"
+        min={min}
+        max={max}
+        step={1}
+        placeholder={max !== undefined ? `Server limit (${max} ${unit})` : "Server limit"}
+        value={draft}
+        onChange={(e) => setDraft(e.target.value)}
+        onBlur={commit}
+        onKeyDown={(e) => e.key === "Enter" && commit()}
+        data-testid={testId}
+        disabled={readOnly}
+      />
+    </label>
+  );
+}
+
+/** Per-session settings (time and memory limits, shared) and per-browser ones (name,
+ * theme). */
 export function SettingsPanel({
   limits,
   timeLimit,
   onTimeLimit,
+  memoryLimit,
+  onMemoryLimit,
   readOnly = false,
   prefs,
   onPrefs,
   onClose,
 }: SettingsPanelProps) {
-  const max = limits?.time_limit_s;
-  const [draft, setDraft] = useState(timeLimit === undefined ? "" : String(timeLimit));
-  useEffect(() => setDraft(timeLimit === undefined ? "" : String(timeLimit)), [timeLimit]);
-
-  const commit = () => {
-    const value = draft.trim() === "" ? null : Number(draft);
-    if (value !== null && (!Number.isFinite(value) || value <= 0))
-      return setDraft(timeLimit === undefined ? "" : String(timeLimit));
-    const clamped = value !== null && max !== undefined ? Math.min(value, max) : value;
-    if (clamped !== (timeLimit ?? null)) onTimeLimit(clamped);
-    setDraft(clamped === null ? "" : String(clamped));
-  };
-
   return (
     <aside className="drawer" aria-label="Settings" data-testid="settings-panel">
       <header className="drawer-head">
@@ -88,22 +147,28 @@ export function SettingsPanel({
       </section>
       <section className="drawer-section">
         <h3>This session</h3>
-        <label className="field">
-          <span>Time limit per run (seconds){max !== undefined && ` — up to ${max}`}</span>
-          <input
-            type="number"
-            min={1}
-            max={max}
-            step={1}
-            placeholder={max !== undefined ? `Server limit (${max} s)` : "Server limit"}
-            value={draft}
-            onChange={(e) => setDraft(e.target.value)}
-            onBlur={commit}
-            onKeyDown={(e) => e.key === "Enter" && commit()}
-            data-testid="time-limit-input"
-            disabled={readOnly}
-          />
-        </label>
+        <SessionLimitField
+          label="Time limit per run"
+          unit="s"
+          value={timeLimit}
+          min={1}
+          max={limits?.time_limit_s}
+          integer={false}
+          onChange={onTimeLimit}
+          readOnly={readOnly}
+          testId="time-limit-input"
+        />
+        <SessionLimitField
+          label="Memory limit per run"
+          unit="MiB"
+          value={memoryLimit}
+          min={MIN_MEMORY_MB}
+          max={limits?.memory_mb}
+          integer
+          onChange={onMemoryLimit}
+          readOnly={readOnly}
+          testId="memory-limit-input"
+        />
         <p className="hint">
           Shared with everyone in the session. Leave empty for the server's limit.
         </p>
