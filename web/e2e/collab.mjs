@@ -14,6 +14,7 @@ import {
   askDriver,
   caretToEnd,
   check,
+  checkAccessible,
   count,
   editorText,
   outputText,
@@ -203,6 +204,7 @@ async function run(browser) {
     `the run's usage on its last line: ${out}`,
   );
   await shot(ada.page, A, "run-ada");
+  await checkAccessible(bob.page, "a session with a finished run");
   await shot(bob.page, A, "run-bob");
 
   // History: the finished run is listed and its stored output opens.
@@ -308,6 +310,7 @@ async function run(browser) {
     30_000,
   );
   await shot(ada.page, A, "replay");
+  await checkAccessible(ada.page, "the replay");
 
   // The run on screen opens whole; Escape closes that first, then the replay.
   await ada.page.click("text=Open run");
@@ -420,6 +423,7 @@ async function home(browser) {
   await page.goto(`${args.base}/`);
   await page.waitForSelector('[data-testid="session-list"]');
   await shot(page, A, "home");
+  await checkAccessible(page, "the home page");
   await page.fill('[data-testid="session-search"]', "findme-xyz");
   await waitFor("search by code to narrow the list", async () => {
     const titles = await page.$$eval(".session-title", (els) => els.map((e) => e.textContent));
@@ -430,15 +434,18 @@ async function home(browser) {
   await page.fill('[data-testid="create-title"]', "My first session");
   await page.selectOption('[data-testid="create-language"]', "javascript");
   await shot(page, A, "create-dialog");
+  await checkAccessible(page, "the new-session dialog");
   await page.click("button:has-text('Create session')");
   await page.waitForURL(/\/s\//);
   await page.waitForSelector('[data-testid="name-input"]');
   await shot(page, A, "name-prompt");
+  await checkAccessible(page, "the name prompt");
   await page.fill('[data-testid="name-input"]', "Newcomer");
   await page.click("button:has-text('Join session')");
   await page.waitForSelector('[data-testid="tour"]');
   await page.waitForTimeout(400);
   await shot(page, A, "tour");
+  await checkAccessible(page, "the tour");
   await page.click("button:has-text('Next')");
   await page.click("button:has-text('Skip tour')");
   check((await page.$('[data-testid="tour"]')) === null, "tour skipped");
@@ -463,6 +470,7 @@ async function home(browser) {
     (await presenceNames(page)).includes("Newcomer"),
   );
   check((await page.$('[data-testid="tour"]')) === null, "tour remembered as done");
+  await checkAccessible(page, "a session");
   check((await page.$('[data-testid="name-input"]')) === null, "name remembered");
 
   await page.setViewportSize({ width: 900, height: 700 });
@@ -487,6 +495,7 @@ async function home(browser) {
   await page.click('button[aria-label="Settings"]');
   await page.waitForSelector('[data-testid="settings-panel"]');
   await shot(page, A, "settings");
+  await checkAccessible(page, "the settings drawer");
 
   // Deleting from the list asks first, then the session is gone.
   await page.goto(`${args.base}/`);

@@ -1,6 +1,7 @@
 // Helpers for the browser tests: Debian's Chromium through playwright-core, a line
 // protocol to the pytest driver, and page probes that read what a person sees.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { createInterface } from "node:readline";
 import { chromium } from "playwright-core";
 
@@ -199,4 +200,42 @@ export async function runScenario(args, scenarios) {
     await browser.close();
   }
   process.exit(failed ? 1 : 0);
+}
+
+// axe-core, the accessibility engine browsers' own audits use, read once.
+let axeSource = null;
+
+/**
+ * The page's accessibility violations as axe-core finds them (WCAG 2.1 A and AA rules,
+ * colour contrast included), one line each: "rule: what (n) e.g. selector". Empty when
+ * there are none.
+ */
+export async function accessibilityViolations(page) {
+  axeSource ??= readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+  await page.addScriptTag({ content: axeSource });
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, {
+      runOnly: {
+        type: "tag",
+        values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"],
+      },
+      resultTypes: ["violations"],
+    });
+    return result.violations.map((v) => {
+      const node = v.nodes[0];
+      // For contrast, the colours and ratio found: what to change.
+      const data = node?.any?.[0]?.data;
+      const colours = data?.fgColor
+        ? ` (${data.fgColor} on ${data.bgColor}: ${data.contrastRatio})`
+        : "";
+      return `${v.id}: ${v.help} (${v.nodes.length}) e.g. ${node?.target.join(" ")}${colours}`;
+    });
+  });
+  return violations;
+}
+
+/** Fails the scenario if the page has accessibility violations. */
+export async function checkAccessible(page, where) {
+  const found = await accessibilityViolations(page);
+  check(found.length === 0, `accessibility of ${where}:\n  ${found.join("\n  ")}`);
 }

@@ -35,6 +35,7 @@ import { useEffect, useRef } from "react";
 import { yCollab, yUndoManagerKeymap } from "y-codemirror.next";
 import type { Awareness } from "y-protocols/awareness";
 import * as Y from "yjs";
+import { textOn } from "../components/contrast";
 import { caretLabels } from "./caretLabels";
 import { changedRange } from "./changes";
 import { loadLanguage } from "./languages";
@@ -227,6 +228,7 @@ class AuthorCaret extends WidgetType {
       const label = document.createElement("span");
       label.className = "cm-replay-author";
       label.style.background = this.author.color;
+      label.style.color = textOn(this.author.color);
       label.textContent = this.author.name;
       caret.append(label);
     }
@@ -245,11 +247,15 @@ const changeField = StateField.define<DecorationSet>({
         const { from, to, author } = e.value;
         const ranges = [Decoration.widget({ widget: new AuthorCaret(author), side: 1 }).range(to)];
         if (to > from) {
-          const tint = author ? `color-mix(in srgb, ${author.color} 28%, transparent)` : "";
+          // A light tint (every token on it keeps 4.5:1) and a line in the author's colour.
+          const style = author
+            ? `background-color: color-mix(in srgb, ${author.color} 12%, transparent); ` +
+              `box-shadow: inset 0 -2px 0 ${author.color}`
+            : "";
           ranges.unshift(
             Decoration.mark({
               class: "cm-replay-change",
-              attributes: tint ? { style: `background-color: ${tint}` } : {},
+              attributes: style ? { style } : {},
             }).range(from, to),
           );
         }
@@ -293,6 +299,7 @@ export function CodeView({
           EditorState.readOnly.of(true),
           EditorView.editable.of(false),
           EditorView.editorAttributes.of({ "data-testid": "replay-code" }),
+          EditorView.contentAttributes.of({ "aria-label": "The code at this moment" }),
         ],
       }),
     });

@@ -1,6 +1,7 @@
 import { StateEffect } from "@codemirror/state";
 import { type EditorView, ViewPlugin, type ViewUpdate } from "@codemirror/view";
 import type { Awareness } from "y-protocols/awareness";
+import { textOn } from "../components/contrast";
 
 /** How long a person's name stays over their caret after they last typed or moved. */
 export const LABEL_SHOWN_MS = 3000;
@@ -9,7 +10,8 @@ export const LABEL_SHOWN_MS = 3000;
 export const showLabel = StateEffect.define<string>();
 
 /** Marks which remote carets' labels to show: those of people active in the last
- * `shownMs` (by name, which is all a caret's DOM carries). */
+ * `shownMs` (by name, which is all a caret's DOM carries), each in a text colour that
+ * reads on its person's colour. */
 export function activeLabels(
   labels: Iterable<Element>,
   lastActive: ReadonlyMap<string, number>,
@@ -18,6 +20,9 @@ export function activeLabels(
 ): number | null {
   let next: number | null = null;
   for (const label of labels) {
+    const caret = label.parentElement;
+    if (label instanceof HTMLElement && caret)
+      label.style.color = textOn(caret.style.backgroundColor || caret.style.borderColor);
     const at = lastActive.get(label.textContent ?? "");
     const left = at === undefined ? 0 : at + shownMs - now;
     label.classList.toggle("is-active", left > 0);

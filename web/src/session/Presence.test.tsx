@@ -22,15 +22,14 @@ describe("Presence", () => {
     expect(screen.queryByTestId("presence-more")).toBeNull();
   });
 
-  it("follows someone else when clicked or on Enter, never yourself", () => {
+  it("follows someone else with their avatar's button; yours has none", () => {
     const onFollow = vi.fn();
     render(<Presence peers={[0, 1].map(peer)} onFollow={onFollow} />);
     const [me, other] = screen.getByTestId("presence").querySelectorAll("li.avatar");
-    fireEvent.click(me as Element);
-    expect(onFollow).not.toHaveBeenCalled();
-    fireEvent.click(other as Element);
-    fireEvent.keyDown(other as Element, { key: "Enter" });
-    expect(onFollow).toHaveBeenCalledTimes(2);
+    expect(me?.querySelector("button")).toBeNull();
+    fireEvent.click(screen.getByRole("button", { name: "P1: show where Person 1 is" }));
+    expect(other?.contains(screen.getByRole("button", { name: /Person 1/ }))).toBe(true);
+    expect(onFollow).toHaveBeenCalledOnce();
     expect(onFollow.mock.calls[0]?.[0]).toMatchObject({ name: "Person 1" });
   });
 

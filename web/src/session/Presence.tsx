@@ -1,6 +1,6 @@
-import type { KeyboardEvent } from "react";
 import type { Peer } from "../client/presence";
 import type { ConnectionState } from "../client/types";
+import { textOn } from "../components/contrast";
 import { usePopover } from "../components/useDismiss";
 
 function initials(name: string): string {
@@ -16,33 +16,28 @@ export const MAX_AVATARS = 5;
 /** Show me where this person is in the code. */
 type Follow = (peer: Peer) => void;
 
-/** Click (or Enter on) someone else to follow them: the list item does what a button does. */
-function followProps(peer: Peer, onFollow: Follow | undefined) {
-  if (peer.isLocal || !onFollow) return {};
-  return {
-    role: "button",
-    tabIndex: 0,
-    onClick: () => onFollow(peer),
-    onKeyDown: (e: KeyboardEvent) => {
-      if (e.key === "Enter" || e.key === " ") {
-        e.preventDefault();
-        onFollow(peer);
-      }
-    },
-  };
-}
-
 function Avatar({ peer, onFollow }: { peer: Peer; onFollow?: Follow }) {
-  const follows = !peer.isLocal && onFollow !== undefined;
+  const label = initials(peer.name);
   return (
     <li
-      className={`avatar${peer.isLocal ? " avatar-self" : ""}${follows ? " avatar-follow" : ""}`}
-      style={{ backgroundColor: peer.color }}
-      title={peer.isLocal ? `${peer.name} (you)` : follows ? `${peer.name}: show where` : peer.name}
+      className={`avatar${peer.isLocal ? " avatar-self" : ""}`}
+      style={{ backgroundColor: peer.color, color: textOn(peer.color) }}
+      title={peer.isLocal ? `${peer.name} (you)` : peer.name}
       data-name={peer.name}
-      {...followProps(peer, onFollow)}
     >
-      {initials(peer.name)}
+      {peer.isLocal || !onFollow ? (
+        label
+      ) : (
+        // Someone else: a button that shows where they are in the code.
+        <button
+          type="button"
+          className="avatar-follow"
+          onClick={() => onFollow(peer)}
+          aria-label={`${label}: show where ${peer.name} is`}
+        >
+          {label}
+        </button>
+      )}
     </li>
   );
 }
@@ -73,21 +68,20 @@ export function Presence({ peers, onFollow }: { peers: Peer[]; onFollow?: Follow
             <div className="presence-popover" role="dialog" aria-label="Everyone here">
               <ul data-testid="presence-list">
                 {peers.map((p) => (
-                  <li
-                    key={p.clientId}
-                    data-name={p.name}
-                    {...followProps(
-                      p,
-                      onFollow &&
-                        ((peer) => {
-                          close();
-                          onFollow(peer);
-                        }),
-                    )}
-                  >
-                    <span className="presence-dot" style={{ backgroundColor: p.color }} />
-                    <span className="presence-name">{p.name}</span>
-                    {p.isLocal && <span className="hint">you</span>}
+                  <li key={p.clientId} data-name={p.name}>
+                    <button
+                      type="button"
+                      className="presence-row"
+                      disabled={p.isLocal || !onFollow}
+                      onClick={() => {
+                        close();
+                        onFollow?.(p);
+                      }}
+                    >
+                      <span className="presence-dot" style={{ backgroundColor: p.color }} />
+                      <span className="presence-name">{p.name}</span>
+                      {p.isLocal && <span className="hint">you</span>}
+                    </button>
                   </li>
                 ))}
               </ul>

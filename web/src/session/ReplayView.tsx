@@ -234,7 +234,8 @@ export function ReplayView({
 
   return (
     <div className="replay" role="dialog" aria-label="Replay" data-testid="replay">
-      <header className="replay-head">
+      {/* Not a <header>: the page has its banner already (the session's top bar). */}
+      <div className="replay-head">
         <Icon name="replay" size={18} />
         <h2>Replay</h2>
         <span className="replay-badge">read-only</span>
@@ -257,7 +258,7 @@ export function ReplayView({
         <button type="button" className="btn" onClick={onClose}>
           Back to live
         </button>
-      </header>
+      </div>
       {error && <div className="error-box">{error}</div>}
       {!complete && (
         <div className="error-box">This session is long: the replay holds its first part only.</div>

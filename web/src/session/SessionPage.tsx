@@ -244,7 +244,7 @@ function SessionView({ id, token }: { id: string; token: string | null }) {
             <Terminal sink={sink} theme={theme} testId="output" />
           </RunPanel>
           <section className="history-pane" aria-label="Run history">
-            <h3 className="pane-title">Run history</h3>
+            <h2 className="pane-title">Run history</h2>
             <RunHistory
               runs={data.runs}
               loading={data.runsLoading}

@@ -14,7 +14,8 @@ const THEMES: Record<"light" | "dark", ITheme> = {
     green: "#3fb950",
     yellow: "#d29922",
     blue: "#58a6ff",
-    brightBlack: "#6e7681",
+    // Our own grey lines (who ran what, the finish line's figures): 6:1 on the background.
+    brightBlack: "#8b949e",
   },
   light: {
     background: "#fbfcfd",
@@ -26,7 +27,7 @@ const THEMES: Record<"light" | "dark", ITheme> = {
     yellow: "#9a6700",
     blue: "#0969da",
     black: "#1f2328",
-    brightBlack: "#6e7781",
+    brightBlack: "#656d76",
   },
 };
 

@@ -72,18 +72,21 @@ export function TopBar(props: TopBarProps) {
           />
         </form>
       ) : (
-        <button
-          type="button"
-          className="title-btn"
-          title={props.viewOnly ? props.title : "Rename"}
-          disabled={props.viewOnly}
-          onClick={() => {
-            setDraft(props.title);
-            setEditing(true);
-          }}
-        >
-          {props.title || "Untitled session"}
-        </button>
+        // The session's title is the page's heading (for screen readers' outline).
+        <h1 className="title-heading">
+          <button
+            type="button"
+            className="title-btn"
+            title={props.viewOnly ? props.title : "Rename"}
+            disabled={props.viewOnly}
+            onClick={() => {
+              setDraft(props.title);
+              setEditing(true);
+            }}
+          >
+            {props.title || "Untitled session"}
+          </button>
+        </h1>
       )}
       {props.viewOnly && (
         <span className="view-badge" title={VIEW_ONLY_HINT} data-testid="view-only-badge">

@@ -91,7 +91,9 @@ export function relativeTime(ms: number, now = Date.now()): string {
 }
 
 const ESC = "\x1b[";
-const DIM = `${ESC}2m`;
+// Our own lines are grey (bright black, which the terminal themes set to 4.5:1 or more),
+// not dim: xterm draws dim at half opacity, under the contrast a reader needs.
+const GREY = `${ESC}90m`;
 const RED = `${ESC}31m`;
 const GREEN = `${ESC}32m`;
 const YELLOW = `${ESC}33m`;
@@ -108,7 +110,7 @@ export function outputText(stream: OutputStream, data: string): string {
 /** Terminal text for what someone typed into the program: in cyan, as a terminal echoes
  * it; the end of stdin as a dim ^D. */
 export function inputText(data: string, eof: boolean): string {
-  if (eof) return `${DIM}^D${RESET}\r\n`;
+  if (eof) return `${GREY}^D${RESET}\r\n`;
   return `${CYAN}${data.replace(/\r?\n/g, "\r\n")}${RESET}`;
 }
 
@@ -140,7 +142,7 @@ export function pieceText(piece: TranscriptPiece): string {
 
 export function startedLine(run: Run): string {
   const who = run.user ? `${run.user} ran` : "Run of";
-  return `${DIM}── ${who} ${languageLabel(run.language)}${run.started_at ? ` at ${clockTime(run.started_at)}` : ""} ──${RESET}\r\n`;
+  return `${GREY}── ${who} ${languageLabel(run.language)}${run.started_at ? ` at ${clockTime(run.started_at)}` : ""} ──${RESET}\r\n`;
 }
 
 export function finishedLine(run: Run): string {
@@ -150,7 +152,7 @@ export function finishedLine(run: Run): string {
   const extras = [formatDuration(run.duration_ms), runUsage(run), ...runFlags(run)]
     .filter(Boolean)
     .join(" · ");
-  return `\r\n${color}${BOLD}${mark} ${text}${RESET}${extras ? `${DIM} · ${extras}${RESET}` : ""}\r\n`;
+  return `\r\n${color}${BOLD}${mark} ${text}${RESET}${extras ? `${GREY} · ${extras}${RESET}` : ""}\r\n`;
 }
 
 /**
