@@ -139,6 +139,10 @@ def test_home_and_first_visit(server: ServerProcess) -> None:
     run_scenario(server, "home")
 
 
+def test_the_light_theme_is_accessible(server: ServerProcess) -> None:
+    run_scenario(server, "light")
+
+
 def test_history_downloads_and_imports_as_a_new_session(server: ServerProcess) -> None:
     """The download button on a session page saves its history; the home page's Import
     opens that file as a new session with the same code and every edit."""

@@ -8,6 +8,8 @@
 //   home    - session list, search, create dialog, first-visit tour, narrow width
 //   archive - a session's history downloaded from its page and imported from the home
 //             page: a new session with the same code and the same edits
+//   light   - the light theme's views pass the accessibility audit (the others audit
+//             the dark theme)
 // Exits non-zero on failure; screenshots go to --artifacts.
 import {
   api,
@@ -660,6 +662,42 @@ async function limit(browser) {
   await bob.context.close();
 }
 
-const scenarios = { collab, run, offline, limit, home, archive };
+async function light(browser) {
+  const session = await api(args.base, "POST", "/api/sessions", {
+    language: "python",
+    title: "Light",
+    code: '# a comment, 42 and "a string"\nprint("hi", input("Name: "))\n',
+  });
+  const ada = await person(browser, "Ada Lovelace", "#facc15", { theme: "light" });
+  const bob = await person(browser, "Bob", "#0ea5e9", { theme: "light" });
+  const { page } = ada;
+  await page.goto(`${args.base}/`);
+  await page.waitForSelector('[data-testid="session-list"]');
+  await checkAccessible(page, "the home page, light");
+  await openSession([ada, bob], session.id);
+  await caretToEnd(bob.page);
+  await bob.page.keyboard.type("# bob");
+  await waitForText(page, "# bob");
+  await page.click('[data-testid="run-button"]');
+  await page.waitForSelector('[data-testid="stdin-input"]');
+  await page.fill('[data-testid="stdin-input"]', "Zed");
+  await page.press('[data-testid="stdin-input"]', "Enter");
+  await waitFor(
+    "the run to finish",
+    async () => (await page.getAttribute('[data-testid="run-status"]', "data-status")) === "ok",
+  );
+  await checkAccessible(page, "a session with a run and a yellow collaborator, light");
+  await page.click('button[aria-label="Settings"]');
+  await page.waitForSelector('[data-testid="settings-panel"]');
+  await checkAccessible(page, "the settings drawer, light");
+  await page.click('button[aria-label="Close settings"]');
+  await page.click('[data-testid="replay-button"]');
+  await page.waitForSelector('[data-testid="replay-code"]');
+  await page.waitForTimeout(1000);
+  await checkAccessible(page, "the replay, light");
+  await shot(page, A, "light-replay");
+}
+
+const scenarios = { collab, run, offline, limit, home, archive, light };
 
 await runScenario(args, scenarios);

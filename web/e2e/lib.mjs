@@ -39,7 +39,12 @@ export async function launch(executablePath) {
 }
 
 /** A browser context for one person: their name remembered and the tour seen, unless a first visit. */
-export async function person(browser, name, color, { firstVisit = false, viewport } = {}) {
+export async function person(
+  browser,
+  name,
+  color,
+  { firstVisit = false, viewport, theme = process.env.E2E_THEME ?? "dark" } = {},
+) {
   const context = await browser.newContext({ viewport: viewport ?? { width: 1280, height: 800 } });
   if (!firstVisit)
     await context.addInitScript(
@@ -51,7 +56,7 @@ export async function person(browser, name, color, { firstVisit = false, viewpor
           );
         }
       },
-      [name, color, process.env.E2E_THEME ?? "dark"],
+      [name, color, theme],
     );
   const page = await context.newPage();
   page.on("pageerror", (err) => log(`[${name}] page error: ${err.message}`));
@@ -212,6 +217,12 @@ let axeSource = null;
  */
 export async function accessibilityViolations(page) {
   axeSource ??= readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+  // A drawer sliding in is half transparent: audit what a person sees once it is still.
+  await page
+    .waitForFunction(() => document.getAnimations().every((a) => a.playState !== "running"), null, {
+      timeout: 3_000,
+    })
+    .catch(() => {});
   await page.addScriptTag({ content: axeSource });
   const violations = await page.evaluate(async () => {
     const result = await window.axe.run(document, {

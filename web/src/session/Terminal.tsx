@@ -14,6 +14,8 @@ const THEMES: Record<"light" | "dark", ITheme> = {
     green: "#3fb950",
     yellow: "#d29922",
     blue: "#58a6ff",
+    // What people type into the program.
+    cyan: "#39c5cf",
     // Our own grey lines (who ran what, the finish line's figures): 6:1 on the background.
     brightBlack: "#8b949e",
   },
@@ -26,6 +28,7 @@ const THEMES: Record<"light" | "dark", ITheme> = {
     green: "#1a7f37",
     yellow: "#9a6700",
     blue: "#0969da",
+    cyan: "#1b7c83",
     black: "#1f2328",
     brightBlack: "#656d76",
   },
