@@ -8,6 +8,7 @@ import {
   api,
   caretToEnd,
   check,
+  checkAccessible,
   editorText,
   parseArgs,
   person,
@@ -129,6 +130,7 @@ async function viewonly(browser) {
   await viewer.page.waitForSelector('[data-testid="toast"]:has-text("View only")');
   await viewer.page.hover('[data-testid="view-only-badge"]');
   await shot(viewer.page, A, "viewonly-viewer");
+  await checkAccessible(viewer.page, "a view-only session");
 
   // Share: the viewer can hand out only the view link; Ada both, as absolute URLs.
   const viewerLinks = await shareLinks(viewer.page);
@@ -138,6 +140,7 @@ async function viewonly(browser) {
     `viewer's view link ${viewerLinks.view}`,
   );
   await shot(viewer.page, A, "viewonly-share-viewer");
+  await checkAccessible(viewer.page, "the view-only share popover");
   const adaLinks = await shareLinks(ada.page);
   check(adaLinks.edit === args.base + session.links.edit, `Ada's edit link ${adaLinks.edit}`);
   check(adaLinks.view === args.base + session.links.view, `Ada's view link ${adaLinks.view}`);
@@ -147,6 +150,7 @@ async function viewonly(browser) {
   const stranger = await person(browser, "Stranger", "#f76b15");
   await expectRefused(stranger.page, `${args.base}/s/${session.id}?t=not-a-token`, "wrong token");
   await shot(stranger.page, A, "viewonly-wrong-token");
+  await checkAccessible(stranger.page, "the access-denied page");
   for (const p of [ada, viewer, stranger]) await p.context.close();
 }
 
@@ -165,6 +169,7 @@ async function protectedInstance(browser) {
   check((await page.$('[data-testid="session-list"]')) === null, "no list without the token");
   check(await isDisabled(page, "new-session"), "no creating without the token");
   await shot(page, A, "protected-admin-form");
+  await checkAccessible(page, "the admin token form");
 
   await page.fill('[data-testid="admin-token-input"]', "wrong");
   await page.press('[data-testid="admin-token-input"]', "Enter");
@@ -194,6 +199,7 @@ async function protectedInstance(browser) {
   const stranger = await person(browser, "Stranger", "#f76b15");
   await expectRefused(stranger.page, `${args.base}/s/${session.id}`, "no token");
   await shot(stranger.page, A, "protected-needs-link");
+  await checkAccessible(stranger.page, "a protected session without its link");
   // With the view link they follow along.
   await stranger.page.goto(links.view);
   await waitForStatus(stranger.page, "connected");

@@ -21,12 +21,12 @@ export function App() {
         </Suspense>
       )}
       {route.page === "not-found" && (
-        <div className="empty-page">
+        <main className="empty-page">
           <h1>Page not found</h1>
           <Link href="/" className="btn primary">
             All sessions
           </Link>
-        </div>
+        </main>
       )}
     </ToastProvider>
   );

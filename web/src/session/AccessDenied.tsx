@@ -4,7 +4,7 @@ import { Icon } from "../components/Icon";
 /** The server refused this page's link: say what is missing instead of retrying forever. */
 export function AccessDenied({ hadToken }: { hadToken: boolean }) {
   return (
-    <div className="empty-page" data-testid="access-denied">
+    <main className="empty-page" data-testid="access-denied">
       <span className="empty-icon" aria-hidden>
         <Icon name="lock" size={28} />
       </span>
@@ -18,6 +18,6 @@ export function AccessDenied({ hadToken }: { hadToken: boolean }) {
       <button type="button" className="btn primary" onClick={() => navigate("/")}>
         All sessions
       </button>
-    </div>
+    </main>
   );
 }

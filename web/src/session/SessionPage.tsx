@@ -150,13 +150,13 @@ function SessionView({ id, token }: { id: string; token: string | null }) {
 
   if (data.notFound && !doc.conn?.code.length) {
     return (
-      <div className="empty-page">
+      <main className="empty-page">
         <h1>Session not found</h1>
         <p>It may have been deleted, or the link is incomplete.</p>
         <button type="button" className="btn primary" onClick={() => navigate("/")}>
           All sessions
         </button>
-      </div>
+      </main>
     );
   }
 
