@@ -240,11 +240,7 @@ class RunnerService:
             run_limits = replace(
                 limits,
                 time_limit_s=_lower(limits.time_limit_s, time_limit_s),
-                memory_mb=int(
-                    _lower(
-                        limits.memory_mb, memory_mb if (memory_mb or 0) >= MIN_MEMORY_MB else None
-                    )
-                ),
+                memory_mb=int(_lower(limits.memory_mb, memory_mb, floor=MIN_MEMORY_MB)),
                 output_bytes=int(_lower(limits.output_bytes, output_bytes)),
             )
             result = await self._run(lang, code, control, on_output, run_limits, started_at)
@@ -301,9 +297,9 @@ class RunnerService:
         return _result(outcome, started_at)
 
 
-def _lower(limit: float, wanted: float | None) -> float:
-    """`wanted` where it is a positive number under `limit`, else `limit`."""
-    return wanted if wanted is not None and 0 < wanted < limit else limit
+def _lower(limit: float, wanted: float | None, *, floor: float = 0) -> float:
+    """`wanted` where it is above 0, at least `floor` and under `limit`, else `limit`."""
+    return wanted if wanted is not None and 0 < wanted < limit and wanted >= floor else limit
 
 
 def _result(outcome: Outcome, started_at: int) -> RunResult:
